@@ -81,7 +81,7 @@ func (l *Locator) Unit(code string) (*layers.Feature, bool) {
 func (l *Locator) Grid(p orb.Point) (*layers.Feature, bool) {
 	var found *layers.Feature
 	l.grids.Search(orb.Bound{Min: p, Max: p}, func(f *layers.Feature) bool {
-		if contains(f.Geometry, p) {
+		if Contains(f.Geometry, p) {
 			found = f
 			return false
 		}
@@ -111,8 +111,9 @@ func (l *Locator) parent(f *layers.Feature) *layers.Feature {
 	return l.byCode[code]
 }
 
-// contains reports whether a polygonal geometry contains p.
-func contains(g orb.Geometry, p orb.Point) bool {
+// Contains reports whether a polygonal geometry contains p (false for
+// other geometry types).
+func Contains(g orb.Geometry, p orb.Point) bool {
 	switch g := g.(type) {
 	case orb.Polygon:
 		return planar.PolygonContains(g, p)

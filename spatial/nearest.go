@@ -63,7 +63,7 @@ func distance(g orb.Geometry, p orb.Point, local func(orb.Point) orb.Point) floa
 	if pt, ok := g.(orb.Point); ok {
 		return planar.Distance(local(pt), orb.Point{})
 	}
-	if contains(g, p) {
+	if Contains(g, p) {
 		return 0
 	}
 	// project.Geometry modifies in place, so project a clone.

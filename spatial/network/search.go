@@ -1,0 +1,255 @@
+package network
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// state is the reusable memory of one search. Arrays are valid where their
+// stamp equals gen, so a search never clears them.
+type state struct {
+	dist    []float64
+	parent  []int32
+	stamp   []uint32
+	done    []uint32
+	gen     uint32
+	heap    []item
+	settled []int32
+	// per-node lists of site attachments (nearest-unit searches)
+	amark  []uint32
+	afirst []int32
+	attach []attachment
+	direct []bool
+}
+
+type item struct {
+	key  float64
+	node int32
+}
+
+type attachment struct {
+	site int32
+	edge int32
+	off  float64
+	next int32
+}
+
+// get returns a search state sized for the graph plus extra virtual nodes.
+func (g *Graph) get(extra int) *state {
+	st, _ := g.pool.Get().(*state)
+	if st == nil {
+		st = &state{}
+	}
+	n := len(g.Coords) + extra
+	if len(st.dist) < n {
+		st.dist = make([]float64, n)
+		st.parent = make([]int32, n)
+		st.stamp = make([]uint32, n)
+		st.done = make([]uint32, n)
+		st.gen = 0
+	}
+	if len(st.amark) < len(g.Coords) {
+		st.amark = make([]uint32, len(g.Coords))
+		st.afirst = make([]int32, len(g.Coords))
+	}
+	st.gen++
+	if st.gen == 0 { // wrapped: clear the stamps once
+		clear(st.stamp)
+		clear(st.done)
+		clear(st.amark)
+		st.gen = 1
+	}
+	st.heap = st.heap[:0]
+	st.settled = st.settled[:0]
+	st.attach = st.attach[:0]
+	return st
+}
+
+func (g *Graph) put(st *state) { g.pool.Put(st) }
+
+// relax lowers u's label to d via edge p and queues it.
+func (st *state) relax(u int32, d float64, p int32) {
+	if st.stamp[u] == st.gen && st.dist[u] <= d {
+		return
+	}
+	st.stamp[u] = st.gen
+	st.dist[u] = d
+	st.parent[u] = p
+	st.push(item{d, u})
+}
+
+func (st *state) has(u int32) bool { return st.stamp[u] == st.gen }
+
+func (st *state) push(it item) {
+	h := append(st.heap, it)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].key <= it.key {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = it
+	st.heap = h
+}
+
+func (st *state) pop() item {
+	h := st.heap
+	top := h[0]
+	last := h[len(h)-1]
+	h = h[:len(h)-1]
+	n := len(h)
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c+1].key < h[c].key {
+			c++
+		}
+		if last.key <= h[c].key {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	if n > 0 {
+		h[i] = last
+	}
+	st.heap = h
+	return top
+}
+
+// forward runs Dijkstra from the snapped sources along the edges' direction
+// of travel, settling nodes up to limit (inclusive).
+func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, blocked *Blocked) {
+	for _, s := range sources {
+		for _, e := range g.segEdge[g.segFirst[s.Seg]:g.segFirst[s.Seg+1]] {
+			if blocked.Has(e) {
+				continue
+			}
+			st.relax(g.Head[e], (1-g.along(s, e))*w[e], e)
+		}
+	}
+	for len(st.heap) > 0 {
+		it := st.pop()
+		u := it.node
+		if st.done[u] == st.gen || it.key > st.dist[u] {
+			continue
+		}
+		if it.key > limit {
+			break
+		}
+		st.done[u] = st.gen
+		st.settled = append(st.settled, u)
+		for e := g.First[u]; e < g.First[u+1]; e++ {
+			if blocked.Has(e) {
+				continue
+			}
+			st.relax(g.Head[e], it.key+w[e], e)
+		}
+	}
+}
+
+// Tree is the result of a forward search, valid only inside the callback
+// that receives it.
+type Tree struct {
+	g       *Graph
+	st      *state
+	w       []float64
+	sources []Snap
+	limit   float64
+	blocked *Blocked
+}
+
+// Forward runs one search from all sources (their nearest source wins) up
+// to limit (math.Inf(1) for the whole network) and calls fn with the result.
+func (g *Graph) Forward(sources []Snap, m Metric, limit float64, blocked *Blocked, fn func(t *Tree)) {
+	st := g.get(0)
+	defer g.put(st)
+	w := g.Weights(m)
+	g.forward(st, sources, w, limit, blocked)
+	fn(&Tree{g: g, st: st, w: w, sources: sources, limit: limit, blocked: blocked})
+}
+
+// Node returns the cost to node u and whether it was reached within the
+// limit.
+func (t *Tree) Node(u int32) (float64, bool) {
+	if t.st.done[u] != t.st.gen {
+		return math.Inf(1), false
+	}
+	return t.st.dist[u], true
+}
+
+// To returns the cost from the nearest source to the snapped point (+Inf
+// when not reached within the limit).
+func (t *Tree) To(s Snap) float64 {
+	g := t.g
+	best := math.Inf(1)
+	for _, e := range g.segEdge[g.segFirst[s.Seg]:g.segFirst[s.Seg+1]] {
+		if t.blocked.Has(e) {
+			continue
+		}
+		at := g.along(s, e)
+		if d, ok := t.Node(g.Tail[e]); ok {
+			best = math.Min(best, d+at*t.w[e])
+		}
+		for _, src := range t.sources {
+			if src.Seg == s.Seg {
+				if as := g.along(src, e); as <= at {
+					best = math.Min(best, (at-as)*t.w[e])
+				}
+			}
+		}
+	}
+	if best > t.limit {
+		return math.Inf(1)
+	}
+	return best
+}
+
+// Pieces calls fn with every stretch of road reachable within the limit:
+// whole edges and the reachable start of edges that run beyond it. A closed
+// edge is never reported.
+func (t *Tree) Pieces(fn func(a, b orb.Point)) {
+	g := t.g
+	part := func(e int32, from, to float64) { // fractions along e's direction
+		a, b := g.Coords[g.Tail[e]], g.Coords[g.Head[e]]
+		fn(lerp(a, b, from), lerp(a, b, to))
+	}
+	for _, src := range t.sources {
+		for _, e := range g.segEdge[g.segFirst[src.Seg]:g.segFirst[src.Seg+1]] {
+			if t.blocked.Has(e) {
+				continue
+			}
+			at := g.along(src, e)
+			rest := (1 - at) * t.w[e]
+			if rest <= t.limit {
+				part(e, at, 1)
+			} else {
+				part(e, at, at+t.limit/t.w[e])
+			}
+		}
+	}
+	for _, u := range t.st.settled {
+		d := t.st.dist[u]
+		for e := g.First[u]; e < g.First[u+1]; e++ {
+			if t.blocked.Has(e) {
+				continue
+			}
+			if d+t.w[e] <= t.limit {
+				part(e, 0, 1)
+			} else if t.w[e] > 0 {
+				part(e, 0, (t.limit-d)/t.w[e])
+			}
+		}
+	}
+}
+
+func lerp(a, b orb.Point, f float64) orb.Point {
+	return orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}
+}
