@@ -1,0 +1,298 @@
+package tiles
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/simplify"
+)
+
+// maxLat is the latitude limit of Web Mercator.
+const maxLat = 85.05112877980659
+
+// projector maps WGS84 lon/lat to the integer grid of one tile, as
+// ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(z, x, y), extent,
+// buffer) does: spherical Mercator, y down, rounded to the nearest unit
+// (ties to even, as PostGIS's grid snapping).
+type projector struct {
+	scale       float64 // tile units per world width
+	x0, y0      float64 // the tile's origin in world tile units
+	clipBox     orb.Bound
+	searchBound orb.Bound
+}
+
+func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
+	e := float64(extent)
+	p := &projector{
+		scale: e * math.Exp2(float64(t.Z)),
+		x0:    float64(t.X) * e,
+		y0:    float64(t.Y) * e,
+	}
+	p.clipBox = orb.Bound{Min: orb.Point{-buffer, -buffer}, Max: orb.Point{e + buffer, e + buffer}}
+	nw := p.unproject(orb.Point{-buffer, -buffer})
+	se := p.unproject(orb.Point{e + buffer, e + buffer})
+	p.searchBound = orb.Bound{Min: orb.Point{nw[0], se[1]}, Max: orb.Point{se[0], nw[1]}}
+	return p
+}
+
+// project returns the tile coordinates of a lon/lat point, unrounded.
+func (p *projector) project(pt orb.Point) orb.Point {
+	lat := math.Max(-maxLat, math.Min(maxLat, pt[1]))
+	s := math.Sin(lat * math.Pi / 180)
+	y := 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)
+	return orb.Point{(pt[0]+180)/360*p.scale - p.x0, y*p.scale - p.y0}
+}
+
+// unproject is the inverse of project.
+func (p *projector) unproject(q orb.Point) orb.Point {
+	lon := (q[0]+p.x0)/p.scale*360 - 180
+	n := math.Pi * (1 - 2*(q[1]+p.y0)/p.scale)
+	lat := math.Atan(math.Sinh(n)) * 180 / math.Pi
+	return orb.Point{lon, lat}
+}
+
+func (p *projector) snap(pt orb.Point) orb.Point {
+	q := p.project(pt)
+	return orb.Point{math.RoundToEven(q[0]), math.RoundToEven(q[1])}
+}
+
+func round(q orb.Point) orb.Point {
+	return orb.Point{math.RoundToEven(q[0]), math.RoundToEven(q[1])}
+}
+
+// geometry returns g in tile coordinates, clipped to the buffered tile,
+// simplified with tolerance tol (tile units), with exterior rings of
+// positive area (clockwise in tile space, y down) and holes negative. It
+// returns nil for geometry that falls outside the tile or collapses, and for
+// lines and areas whose extent is below minSize in both directions (and
+// below half a unit, as ST_AsMVTGeom drops them).
+func (p *projector) geometry(g orb.Geometry, tol, minSize float64) orb.Geometry {
+	switch g := g.(type) {
+	case orb.Point:
+		q := p.snap(g)
+		if !p.clipBox.Contains(q) {
+			return nil
+		}
+		return q
+	case orb.MultiPoint:
+		var out orb.MultiPoint
+		seen := make(map[orb.Point]bool, len(g))
+		for _, pt := range g {
+			q := p.snap(pt)
+			if p.clipBox.Contains(q) && !seen[q] {
+				seen[q] = true
+				out = append(out, q)
+			}
+		}
+		switch len(out) {
+		case 0:
+			return nil
+		case 1:
+			return out[0]
+		}
+		return out
+	case orb.LineString:
+		if p.tiny(g.Bound(), minSize) {
+			return nil
+		}
+		return multiLine(p.line(g, tol, nil))
+	case orb.MultiLineString:
+		if p.tiny(g.Bound(), minSize) {
+			return nil
+		}
+		var parts orb.MultiLineString
+		for _, ls := range g {
+			parts = p.line(ls, tol, parts)
+		}
+		return multiLine(parts)
+	case orb.Ring:
+		return p.geometry(orb.Polygon{g}, tol, minSize)
+	case orb.Bound:
+		return p.geometry(g.ToPolygon(), tol, minSize)
+	case orb.Polygon:
+		if p.tiny(g.Bound(), minSize) {
+			return nil
+		}
+		if out := p.polygon(g, tol); out != nil {
+			return out
+		}
+		return nil
+	case orb.MultiPolygon:
+		if p.tiny(g.Bound(), minSize) {
+			return nil
+		}
+		var out orb.MultiPolygon
+		for _, poly := range g {
+			if q := p.polygon(poly, tol); q != nil {
+				out = append(out, q)
+			}
+		}
+		switch len(out) {
+		case 0:
+			return nil
+		case 1:
+			return out[0]
+		}
+		return out
+	}
+	return nil // collections have no MVT encoding
+}
+
+// tiny reports whether a lon/lat bound spans less than half a tile unit
+// (and less than minSize) both across and down.
+func (p *projector) tiny(b orb.Bound, minSize float64) bool {
+	lim := math.Max(0.5, minSize)
+	a, c := p.project(b.Min), p.project(b.Max)
+	return math.Abs(c[0]-a[0]) < lim && math.Abs(c[1]-a[1]) < lim
+}
+
+func multiLine(parts orb.MultiLineString) orb.Geometry {
+	switch len(parts) {
+	case 0:
+		return nil
+	case 1:
+		return parts[0]
+	}
+	return parts
+}
+
+// snapLine projects and snaps the points, dropping repeats.
+func (p *projector) snapLine(ls []orb.Point) orb.LineString {
+	out := make(orb.LineString, 0, len(ls))
+	for _, pt := range ls {
+		q := p.snap(pt)
+		if n := len(out); n > 0 && out[n-1] == q {
+			continue
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// dedupe rounds clip intersections back onto the grid and drops repeats,
+// in place.
+func dedupe(ls []orb.Point) []orb.Point {
+	out := ls[:0]
+	for _, q := range ls {
+		q = round(q)
+		if n := len(out); n > 0 && out[n-1] == q {
+			continue
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+func within(b orb.Bound, ls []orb.Point) bool {
+	for _, q := range ls {
+		if q[0] < b.Min[0] || q[0] > b.Max[0] || q[1] < b.Min[1] || q[1] > b.Max[1] {
+			return false
+		}
+	}
+	return true
+}
+
+// line appends the parts of ls inside the tile to parts.
+func (p *projector) line(ls orb.LineString, tol float64, parts orb.MultiLineString) orb.MultiLineString {
+	q := p.snapLine(ls)
+	if len(q) < 2 {
+		return parts
+	}
+	var pieces orb.MultiLineString
+	if within(p.clipBox, q) {
+		pieces = orb.MultiLineString{q}
+	} else {
+		pieces = clip.LineString(p.clipBox, q)
+	}
+	for _, piece := range pieces {
+		piece = orb.LineString(dedupe(piece))
+		if len(piece) < 2 {
+			continue
+		}
+		if len(piece) > 2 {
+			s := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(nil), piece...))
+			if len(s) >= 2 && s[0] != s[len(s)-1] || len(s) > 2 {
+				piece = s
+			}
+		}
+		parts = append(parts, piece)
+	}
+	return parts
+}
+
+// polygon returns the polygon in tile space, or nil when its exterior
+// collapses or falls outside. Holes that collapse are dropped.
+func (p *projector) polygon(poly orb.Polygon, tol float64) orb.Polygon {
+	var out orb.Polygon
+	for i, r := range poly {
+		q := p.ring(r, tol)
+		if q == nil {
+			if i == 0 {
+				return nil
+			}
+			continue
+		}
+		a := area2(q)
+		if (i == 0) != (a > 0) {
+			reverse(q)
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// ring returns the closed ring snapped, clipped and simplified, or nil when
+// it has no area left.
+func (p *projector) ring(r orb.Ring, tol float64) orb.Ring {
+	q := orb.Ring(p.snapLine(r))
+	if len(q) > 1 && q[0] == q[len(q)-1] {
+		q = q[:len(q)-1]
+	}
+	if len(q) < 3 {
+		return nil
+	}
+	q = append(q, q[0])
+	if !within(p.clipBox, q) {
+		q = clip.Ring(p.clipBox, q)
+		if q == nil {
+			return nil
+		}
+		q = orb.Ring(dedupe(q))
+		if len(q) > 1 && q[0] == q[len(q)-1] {
+			q = q[:len(q)-1]
+		}
+		if len(q) < 3 {
+			return nil
+		}
+		q = append(q, q[0])
+	}
+	if area2(q) == 0 {
+		return nil
+	}
+	if len(q) > 4 {
+		s := simplify.DouglasPeucker(tol).Ring(append(orb.Ring(nil), q...))
+		if len(s) >= 4 && area2(s) != 0 {
+			q = s
+		}
+	}
+	return q
+}
+
+// area2 is twice the signed area of a closed ring by the shoelace formula:
+// positive when the ring turns clockwise in tile space (y down), which is
+// what spec 2.1 requires of exterior rings.
+func area2(r orb.Ring) float64 {
+	var a float64
+	for i := 0; i+1 < len(r); i++ {
+		a += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return a
+}
+
+func reverse(r orb.Ring) {
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+}
