@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
 	"github.com/tidwall/rtree"
 )
 
@@ -75,6 +76,9 @@ type Graph struct {
 	// Coords holds each node's lon/lat; restriction copies repeat their
 	// original's point.
 	Coords []orb.Point
+	// Key is each node's junction key (the OSM node id, or a number per
+	// distinct coordinate for road layers); copies repeat their original's.
+	Key []int64
 	// Orig maps a node to the junction it was copied from (itself for
 	// ordinary nodes).
 	Orig []int32
@@ -103,6 +107,7 @@ type Graph struct {
 	tree         rtree.RTreeG[int32] // over segments in local metres
 	proj         projection
 	roadSegs     map[int64][]int32
+	copies       map[int32][]int32 // junction → its restriction copies
 	restrictions int
 	pool         sync.Pool
 }
@@ -163,15 +168,6 @@ func (p projection) lonlat(x, y float64) orb.Point {
 	return orb.Point{x/p.kx + p.lon0, y/p.ky + p.lat0}
 }
 
-// haversine is the great-circle distance in metres.
-func haversine(a, b orb.Point) float64 {
-	la1, la2 := a[1]*math.Pi/180, b[1]*math.Pi/180
-	dla := la2 - la1
-	dlo := (b[0] - a[0]) * math.Pi / 180
-	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
-	return 2 * earthRadius * math.Asin(math.Min(1, math.Sqrt(h)))
-}
-
 // ErrEmpty is returned when there is no drivable road to build from.
 var ErrEmpty = errors.New("network: no drivable roads")
 
@@ -201,6 +197,7 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 				u = int32(len(g.Coords))
 				index[key] = u
 				g.Coords = append(g.Coords, w.Coords[i])
+				g.Key = append(g.Key, key)
 			}
 			if prev >= 0 && prev != u {
 				s := int32(len(g.segA))
@@ -208,7 +205,7 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 				g.segB = append(g.segB, u)
 				g.segRoad = append(g.segRoad, w.ID)
 				g.roadSegs[w.ID] = append(g.roadSegs[w.ID], s)
-				m := haversine(g.Coords[prev], g.Coords[u])
+				m := geo.DistanceHaversine(g.Coords[prev], g.Coords[u])
 				if w.Forward {
 					raw = append(raw, rawEdge{prev, u, w.ID, s, m, m / mps})
 				}
@@ -228,6 +225,10 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 		g.Orig[i] = int32(i)
 	}
 	raw = g.expandRestrictions(raw, restrictions, index)
+	g.copies = map[int32][]int32{}
+	for c := n0; c < int32(len(g.Coords)); c++ {
+		g.copies[g.Orig[c]] = append(g.copies[g.Orig[c]], c)
+	}
 
 	// CSR by tail.
 	n := len(g.Coords)
@@ -366,6 +367,7 @@ func (g *Graph) expandRestrictions(raw []rawEdge, rs []Restriction, index map[in
 		for _, w := range froms {
 			c := int32(len(g.Coords))
 			g.Coords = append(g.Coords, g.Coords[v])
+			g.Key = append(g.Key, g.Key[v])
 			g.Orig = append(g.Orig, v)
 			copyOf[key{v, w}] = c
 		}

@@ -75,24 +75,36 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	w := g.Weights(m)
 	blocked := sites.blocked
 	alarmEdges := g.segEdge[g.segFirst[alarm.Seg]:g.segFirst[alarm.Seg+1]]
+	if alarm.Node >= 0 { // on a junction: reaching any copy of it arrives
+		st.relax(alarm.Node, 0, -1)
+		for _, c := range g.copies[alarm.Node] {
+			st.relax(c, 0, -1)
+		}
+	}
 	for _, e := range alarmEdges {
 		if !blocked.Has(e) {
 			st.relax(g.Tail[e], g.along(alarm, e)*w[e], e)
 		}
 	}
+	attach := func(h int32, a attachment) {
+		if st.amark[h] != st.gen {
+			st.amark[h] = st.gen
+			st.afirst[h] = -1
+		}
+		a.next = st.afirst[h]
+		st.attach = append(st.attach, a)
+		st.afirst[h] = int32(len(st.attach) - 1)
+	}
 	for i, sn := range sites.Snaps {
+		if sn.Node >= 0 { // on a junction: leaves by any road
+			attach(sn.Node, attachment{site: int32(i), edge: -1})
+		}
 		for _, e := range g.segEdge[g.segFirst[sn.Seg]:g.segFirst[sn.Seg+1]] {
 			if blocked.Has(e) {
 				continue
 			}
 			as := g.along(sn, e)
-			h := g.Head[e]
-			if st.amark[h] != st.gen {
-				st.amark[h] = st.gen
-				st.afirst[h] = -1
-			}
-			st.attach = append(st.attach, attachment{site: int32(i), edge: e, off: (1 - as) * w[e], next: st.afirst[h]})
-			st.afirst[h] = int32(len(st.attach) - 1)
+			attach(g.Head[e], attachment{site: int32(i), edge: e, off: (1 - as) * w[e]})
 			if sn.Seg == alarm.Seg {
 				if aa := g.along(alarm, e); as <= aa {
 					v := n + int32(i)
@@ -146,19 +158,30 @@ func (g *Graph) route(st *state, alarm Snap, alarmEdges []int32, sites *Sites, i
 	sn := sites.Snaps[i]
 	r := Ranked{ID: sites.List[i].ID, Name: sites.List[i].Name, Snapped: sn.Point}
 	e := st.parent[n+i]
-	as := g.along(sn, e)
 	r.Route = append(r.Route, sn.Point)
-	if st.direct[i] {
+	var u int32
+	switch {
+	case e < 0: // the site is on junction sn.Node
+		u = sn.Node
+		r.Route = append(r.Route, g.Coords[u])
+	case st.direct[i]:
+		as := g.along(sn, e)
 		f := g.along(alarm, e) - as
 		r.Seconds, r.Metres = f*g.Seconds[e], f*g.Metres[e]
 		r.Route = append(r.Route, alarm.Point)
 		return r
+	default:
+		as := g.along(sn, e)
+		r.Seconds, r.Metres = (1-as)*g.Seconds[e], (1-as)*g.Metres[e]
+		u = g.Head[e]
+		r.Route = append(r.Route, g.Coords[u])
 	}
-	r.Seconds, r.Metres = (1-as)*g.Seconds[e], (1-as)*g.Metres[e]
-	u := g.Head[e]
-	r.Route = append(r.Route, g.Coords[u])
 	for steps := 0; steps <= len(g.Coords); steps++ {
 		e = st.parent[u]
+		if e < 0 { // u is the alarm's junction
+			r.Route = append(r.Route, alarm.Point)
+			break
+		}
 		if isAlarmEdge(alarmEdges, e) && g.Tail[e] == u {
 			f := g.along(alarm, e)
 			r.Seconds += f * g.Seconds[e]

@@ -128,6 +128,9 @@ func (st *state) pop() item {
 // of travel, settling nodes up to limit (inclusive).
 func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, blocked *Blocked) {
 	for _, s := range sources {
+		if s.Node >= 0 {
+			st.relax(s.Node, 0, -1)
+		}
 		for _, e := range g.segEdge[g.segFirst[s.Seg]:g.segFirst[s.Seg+1]] {
 			if blocked.Has(e) {
 				continue
@@ -190,6 +193,16 @@ func (t *Tree) Node(u int32) (float64, bool) {
 func (t *Tree) To(s Snap) float64 {
 	g := t.g
 	best := math.Inf(1)
+	if s.Node >= 0 {
+		if d, ok := t.Node(s.Node); ok {
+			best = d
+		}
+		for _, c := range g.copies[s.Node] {
+			if d, ok := t.Node(c); ok {
+				best = math.Min(best, d)
+			}
+		}
+	}
 	for _, e := range g.segEdge[g.segFirst[s.Seg]:g.segFirst[s.Seg+1]] {
 		if t.blocked.Has(e) {
 			continue

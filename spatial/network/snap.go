@@ -27,6 +27,9 @@ type Snap struct {
 	Frac    float64 `json:"-"`
 	Metres  float64 `json:"distance_m"` // from Input to Point
 	RoadID  int64   `json:"road_id"`
+	// Node is the junction the point lies on when it is a segment end
+	// (Frac 0 or 1), else -1.
+	Node    int32 `json:"-"`
 	blocked *Blocked
 }
 
@@ -92,6 +95,13 @@ func (g *Graph) Snap(pt orb.Point, maxMetres float64, blocked *Blocked) (Snap, e
 	best.Metres = math.Sqrt(bestD2)
 	best.RoadID = g.segRoad[best.Seg]
 	best.blocked = blocked
+	best.Node = -1
+	switch bestT {
+	case 0:
+		best.Node = g.segA[best.Seg]
+	case 1:
+		best.Node = g.segB[best.Seg]
+	}
 	return best, nil
 }
 

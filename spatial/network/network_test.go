@@ -1,0 +1,493 @@
+package network
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+	"github.com/paulmach/orb/planar"
+)
+
+func near(a, b float64) bool {
+	if math.IsInf(a, 1) || math.IsInf(b, 1) {
+		return math.IsInf(a, 1) && math.IsInf(b, 1)
+	}
+	return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b))
+}
+
+// randomPoints picks n points near random nodes of g (within jitter
+// metres), all snappable.
+func randomPoints(t *testing.T, g *Graph, rng *rand.Rand, n int, jitter float64) []Snap {
+	t.Helper()
+	var out []Snap
+	for tries := 0; len(out) < n && tries < 100*n; tries++ {
+		u := rng.IntN(len(g.Orig))
+		if !g.InMain(int32(u)) {
+			continue
+		}
+		p := g.Coords[u]
+		dx, dy := (rng.Float64()*2-1)*jitter, (rng.Float64()*2-1)*jitter
+		q := g.proj.lonlat(g.proj.xy(p)[0]+dx, g.proj.xy(p)[1]+dy)
+		if jitter == 0 {
+			q = p
+		}
+		s, err := g.Snap(q, 0, nil)
+		if err != nil {
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(out) < n {
+		t.Fatalf("only %d of %d random points snapped", len(out), n)
+	}
+	return out
+}
+
+// checkAgainstRef compares point-to-point costs of g with the reference on
+// random points (some on junctions, most between them).
+func checkAgainstRef(t *testing.T, g *Graph, ref *refGraph, turns bool, sources, targets int, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	src := append(randomPoints(t, g, rng, sources/2, 0), randomPoints(t, g, rng, sources-sources/2, 40)...)
+	dst := append(randomPoints(t, g, rng, targets/2, 0), randomPoints(t, g, rng, targets-targets/2, 40)...)
+	compared, finite := 0, 0
+	for _, m := range []Metric{Time, Distance} {
+		for _, s := range src {
+			dist := ref.dijkstra(ref.pointStarts(g, s, m), m, turns)
+			g.Forward([]Snap{s}, m, math.Inf(1), nil, func(tr *Tree) {
+				for _, d := range dst {
+					want := ref.pointCost(g, dist, s, d, m, turns)
+					got := tr.To(d)
+					if !near(got, want) {
+						t.Errorf("%s from %v to %v: got %.6f, reference %.6f", m, s.Point, d.Point, got, want)
+					}
+					compared++
+					if !math.IsInf(want, 1) {
+						finite++
+					}
+				}
+			})
+		}
+	}
+	if finite < compared/2 {
+		t.Errorf("only %d of %d pairs connected: the test compares too little", finite, compared)
+	}
+	t.Logf("%d pairs agree (%d connected)", compared, finite)
+}
+
+func TestGridAgainstReference(t *testing.T) {
+	ways := Grid(40, 30, 120, orb.Point{114.05, 22.55}, 7)
+	g, err := Build(ways, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Nodes() != 1200 || g.MainComponent() != 1200 {
+		t.Fatalf("nodes %d main %d, want 1200 strongly connected", g.Nodes(), g.MainComponent())
+	}
+	checkAgainstRef(t, g, newRef(ways, nil), false, 10, 40, 1)
+}
+
+func TestOSMAgainstReference(t *testing.T) {
+	for _, name := range []string{"monaco.osm.pbf", "andorra.osm.pbf", "liechtenstein-latest.osm.pbf", "baltimore.osm.pbf"} {
+		t.Run(name, func(t *testing.T) {
+			x := loadExtract(t, name)
+			ways, _ := osmWays(x)
+			g, err := Build(ways, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d nodes, %d edges, main component %d", name, g.Nodes(), g.Edges(), g.MainComponent())
+			checkAgainstRef(t, g, newRef(ways, nil), false, 6, 30, 2)
+		})
+	}
+}
+
+func TestTurnRestrictionsMonaco(t *testing.T) {
+	x := loadExtract(t, "monaco.osm.pbf")
+	ways, rs := osmWays(x)
+	g, err := Build(ways, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Build(ways, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Restrictions() < 10 {
+		t.Fatalf("only %d of Monaco's turn restrictions built in", g.Restrictions())
+	}
+	ref := newRef(ways, rs)
+	checkAgainstRef(t, g, ref, true, 6, 30, 3)
+
+	// At each real no_* restriction: from a point on the from-way just
+	// before the via node to a point on the to-way just after it. The
+	// direct turn is forbidden, so the restricted cost must match the
+	// edge-based reference and no returned route may make the turn.
+	segsAt := func(gr *Graph, way int64, via int64) []int32 {
+		var out []int32
+		for _, s := range gr.roadSegs[way] {
+			if gr.Key[gr.segA[s]] == via || gr.Key[gr.segB[s]] == via {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	mid := func(gr *Graph, s int32) orb.Point {
+		return lerp(gr.Coords[gr.segA[s]], gr.Coords[gr.segB[s]], 0.5)
+	}
+	detours := 0
+	for _, r := range rs {
+		if r.Only || r.From == r.To {
+			continue
+		}
+		fs, ts := segsAt(g, r.From, r.Via), segsAt(g, r.To, r.Via)
+		if len(fs) == 0 || len(ts) == 0 {
+			continue
+		}
+		from, err1 := g.Snap(mid(g, fs[0]), 0, nil)
+		to, err2 := g.Snap(mid(g, ts[0]), 0, nil)
+		if err1 != nil || err2 != nil || from.RoadID != r.From || to.RoadID != r.To {
+			continue
+		}
+		got := g.Cost(from, to, Time, nil)
+		dist := ref.dijkstra(ref.pointStarts(g, from, Time), Time, true)
+		want := ref.pointCost(g, dist, from, to, Time, true)
+		if !near(got, want) {
+			t.Errorf("restriction %d→%d via %d: cost %.3f, restriction-aware reference %.3f", r.From, r.To, r.Via, got, want)
+		}
+		pfrom, _ := plain.Snap(mid(plain, fs[0]), 0, nil)
+		pto, _ := plain.Snap(mid(plain, ts[0]), 0, nil)
+		if free := plain.Cost(pfrom, pto, Time, nil); got > free+1e-9 {
+			detours++
+		}
+		// The route of a "station" on the from-way to an alarm on the
+		// to-way never passes from-way → via → to-way.
+		sites := g.SnapSites([]Site{{ID: 1, Point: mid(g, fs[0])}}, 0, nil)
+		ranked := g.Nearest(to, sites, 1, Time)
+		if math.IsInf(want, 1) {
+			if len(ranked) != 0 {
+				t.Errorf("restriction %d→%d: route found where the reference finds none", r.From, r.To)
+			}
+			continue
+		}
+		if len(ranked) != 1 || !near(ranked[0].Seconds, want) {
+			t.Errorf("restriction %d→%d: Nearest %+v, want %.3f s", r.From, r.To, ranked, want)
+			continue
+		}
+		viaPt := g.Coords[g.index(r.Via)]
+		onWay := func(p orb.Point, way int64) bool {
+			for _, s := range g.roadSegs[way] {
+				if g.Coords[g.segA[s]] == p || g.Coords[g.segB[s]] == p {
+					return true
+				}
+			}
+			return false
+		}
+		rt := ranked[0].Route
+		for i := 1; i+1 < len(rt); i++ {
+			if rt[i] == viaPt && (rt[i-1] == from.Point || onWay(rt[i-1], r.From)) && (rt[i+1] == to.Point || onWay(rt[i+1], r.To)) &&
+				rt[i-1] != rt[i+1] && !onWay(rt[i-1], r.To) {
+				t.Errorf("restriction %d→%d via %d: route makes the forbidden turn: %v", r.From, r.To, r.Via, rt)
+			}
+		}
+	}
+	if detours == 0 {
+		t.Error("no restriction changed any route: the test would pass without restrictions")
+	}
+	t.Logf("%d restrictions force detours", detours)
+}
+
+// index finds the original node with key k (tests only).
+func (g *Graph) index(k int64) int32 {
+	for i, key := range g.Key {
+		if key == k && g.Orig[i] == int32(i) {
+			return int32(i)
+		}
+	}
+	return -1
+}
+
+func TestNearestAgainstReference(t *testing.T) {
+	ways := Grid(30, 30, 150, orb.Point{114.05, 22.55}, 11)
+	g, err := Build(ways, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newRef(ways, nil)
+	rng := rand.New(rand.NewPCG(5, 5))
+	stations := randomPoints(t, g, rng, 12, 60)
+	var sites []Site
+	for i, s := range stations {
+		sites = append(sites, Site{ID: int64(100 + i), Name: "station", Point: s.Input})
+	}
+	ss := g.SnapSites(sites, 0, nil)
+	if len(ss.List) != len(sites) {
+		t.Fatalf("%d sites unsnapped", len(ss.Unsnapped))
+	}
+	for _, alarm := range randomPoints(t, g, rng, 15, 60) {
+		for _, m := range []Metric{Time, Distance} {
+			got := g.Nearest(alarm, ss, 0, m)
+			want := map[int64]float64{}
+			for i, s := range ss.Snaps {
+				dist := ref.dijkstra(ref.pointStarts(g, s, m), m, false)
+				want[ss.List[i].ID] = ref.pointCost(g, dist, s, alarm, m, false)
+			}
+			if len(got) != len(sites) {
+				t.Fatalf("ranked %d of %d", len(got), len(sites))
+			}
+			for i, r := range got {
+				c := r.Seconds
+				if m == Distance {
+					c = r.Metres
+				}
+				if !near(c, want[r.ID]) {
+					t.Errorf("%s alarm %v unit %d: %.4f, reference %.4f", m, alarm.Point, r.ID, c, want[r.ID])
+				}
+				if i > 0 {
+					p := got[i-1].Seconds
+					if m == Distance {
+						p = got[i-1].Metres
+					}
+					if p > c+1e-9 {
+						t.Errorf("ranking out of order at %d", i)
+					}
+				}
+				// The route is drawn along the roads: its length is the
+				// distance reported.
+				if l := geo.LengthHaversine(r.Route); math.Abs(l-r.Metres) > 0.5+1e-6*l {
+					t.Errorf("route length %.2f m, distance %.2f m", l, r.Metres)
+				}
+				if r.Route[0] != r.Snapped || r.Route[len(r.Route)-1] != alarm.Point {
+					t.Errorf("route does not run from the unit to the alarm")
+				}
+			}
+			// k stops early with the same leaders.
+			top := g.Nearest(alarm, ss, 3, m)
+			if len(top) != 3 {
+				t.Fatalf("k=3 gave %d", len(top))
+			}
+			for i := range top {
+				if !near(top[i].Seconds, got[i].Seconds) || !near(top[i].Metres, got[i].Metres) {
+					t.Errorf("k=3 rank %d differs from the full ranking", i)
+				}
+			}
+		}
+	}
+}
+
+func TestSnap(t *testing.T) {
+	ways := Grid(10, 10, 100, orb.Point{114.05, 22.55}, 3)
+	// An island: a small two-way square 300 m east of the grid's corner,
+	// not connected to it.
+	o := ways[0].Coords[9]
+	d := 100 / (earthRadius * math.Pi / 180)
+	island := orb.LineString{{o[0] + 3*d, o[1]}, {o[0] + 4*d, o[1]}, {o[0] + 4*d, o[1] + d}, {o[0] + 3*d, o[1]}}
+	ways = append(ways, Way{ID: 999, Coords: island, Keys: []int64{-1, -2, -3, -1}, Forward: true, Backward: true, SpeedKmh: 30})
+	g, err := Build(ways, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.MainComponent() < 90 || g.MainComponent() > 100 {
+		t.Fatalf("main component %d, want the grid's (~100)", g.MainComponent())
+	}
+	// A point on the island snaps to the main network instead (it is
+	// within 500 m of it).
+	s, err := g.Snap(orb.Point{o[0] + 3.5*d, o[1]}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RoadID == 999 {
+		t.Errorf("snapped to the island")
+	}
+	if s.Metres < 300 || s.Metres > 400 {
+		t.Errorf("snap distance %.1f m, want about 350", s.Metres)
+	}
+	// Too far: refused with ErrTooFar.
+	if _, err := g.Snap(orb.Point{o[0] + 3.5*d, o[1]}, 100, nil); !errors.Is(err, ErrTooFar) {
+		t.Errorf("err %v, want ErrTooFar", err)
+	}
+	if _, err := g.Snap(orb.Point{0, 0}, 0, nil); !errors.Is(err, ErrTooFar) {
+		t.Errorf("point at sea: err %v, want ErrTooFar", err)
+	}
+	// Exactly on a segment: zero distance, the point itself.
+	a, b := g.Coords[g.segA[5]], g.Coords[g.segB[5]]
+	s, err = g.Snap(lerp(a, b, 0.25), 0, nil)
+	if err != nil || s.Metres > 1e-6 || math.Abs(s.Frac-0.25) > 1e-9 {
+		t.Errorf("on-road snap: %+v %v", s, err)
+	}
+}
+
+func TestClosures(t *testing.T) {
+	ways := Grid(20, 20, 120, orb.Point{114.05, 22.55}, 9)
+	g, err := Build(ways, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Close the arterial row 10 (road id 11) and a polygon over a block of
+	// columns: costs must equal the reference built without those roads.
+	poly := orb.Polygon{orb.Ring{
+		lerp(g.Coords[0], g.Coords[399], 0.2), {lerp(g.Coords[0], g.Coords[399], 0.3)[0], lerp(g.Coords[0], g.Coords[399], 0.2)[1]},
+		lerp(g.Coords[0], g.Coords[399], 0.3), {lerp(g.Coords[0], g.Coords[399], 0.2)[0], lerp(g.Coords[0], g.Coords[399], 0.3)[1]},
+		lerp(g.Coords[0], g.Coords[399], 0.2),
+	}}
+	blocked, err := g.Block([]Closure{{RoadID: 11}, {Polygon: poly}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blocked.Len() == 0 {
+		t.Fatal("nothing blocked")
+	}
+	// The reference: drop the closed segments from the ways.
+	closed := map[[2]int64]bool{}
+	for s := int32(0); s < int32(g.Segments()); s++ {
+		for _, e := range g.segEdge[g.segFirst[s]:g.segFirst[s+1]] {
+			if blocked.Has(e) {
+				closed[[2]int64{g.Key[g.segA[s]], g.Key[g.segB[s]]}] = true
+			}
+		}
+	}
+	var open []Way
+	for _, w := range ways {
+		for i := 1; i < len(w.Keys); i++ {
+			if closed[[2]int64{w.Keys[i-1], w.Keys[i]}] || closed[[2]int64{w.Keys[i], w.Keys[i-1]}] {
+				continue
+			}
+			p := w
+			p.Keys, p.Coords = w.Keys[i-1:i+1], w.Coords[i-1:i+1]
+			open = append(open, p)
+		}
+	}
+	if len(closed) < 20 {
+		t.Fatalf("only %d segments closed", len(closed))
+	}
+	ref := newRef(open, nil)
+	rng := rand.New(rand.NewPCG(8, 8))
+	var pts []Snap
+	for len(pts) < 20 {
+		s := randomPoints(t, g, rng, 1, 50)[0]
+		if s, err = g.Snap(s.Input, 0, blocked); err == nil {
+			pts = append(pts, s)
+		}
+	}
+	for _, s := range pts[:5] {
+		dist := ref.dijkstra(ref.pointStarts(g, s, Time), Time, false)
+		g.Forward([]Snap{s}, Time, math.Inf(1), blocked, func(tr *Tree) {
+			for _, d := range pts[5:] {
+				if got, want := tr.To(d), ref.pointCost(g, dist, s, d, Time, false); !near(got, want) {
+					t.Errorf("closed: got %.4f want %.4f", got, want)
+				}
+			}
+		})
+	}
+	// A snapped point never lands on a closed road.
+	for _, s := range pts {
+		if s.RoadID == 11 {
+			t.Errorf("snapped onto the closed road")
+		}
+	}
+	if _, err := g.Block([]Closure{{RoadID: 123456}}); err == nil {
+		t.Error("unknown road closed without error")
+	}
+	if _, err := g.Block([]Closure{{Polygon: orb.LineString{{0, 0}, {1, 1}}}}); err == nil {
+		t.Error("a line accepted as closure polygon")
+	}
+}
+
+func TestIsochrone(t *testing.T) {
+	ways := Grid(40, 40, 120, orb.Point{114.05, 22.55}, 13)
+	g, err := Build(ways, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newRef(ways, nil)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, src := range randomPoints(t, g, rng, 4, 50) {
+		iso5 := g.Isochrone(src, 120, 0, nil)
+		iso10 := g.Isochrone(src, 240, 0, nil)
+		if len(iso5.Polygon) != 1 || len(iso5.Polygon[0]) < 4 {
+			t.Fatalf("polygon %v", iso5.Polygon)
+		}
+		if planar.Area(iso5.Polygon) <= 0 {
+			t.Errorf("ring is not counter-clockwise")
+		}
+		// Every road point the reference reaches within the limit is
+		// inside: sample each segment at 20 points.
+		dist := ref.dijkstra(ref.pointStarts(g, src, Time), Time, false)
+		inside, checked := 0, 0
+		for _, w := range ways {
+			for i := 1; i < len(w.Keys); i++ {
+				for _, dir := range [2]bool{true, false} {
+					a, b := w.Keys[i-1], w.Keys[i]
+					pa, pb := w.Coords[i-1], w.Coords[i]
+					if !dir {
+						a, b, pa, pb = b, a, pb, pa
+					}
+					c, ok := ref.segCost(a, b, w.ID, Time)
+					d := nodeCost(dist, a)
+					if !ok || math.IsInf(d, 1) {
+						continue
+					}
+					for k := 0; k <= 20; k++ {
+						f := float64(k) / 20
+						if d+f*c > iso5.Seconds {
+							break
+						}
+						checked++
+						if planar.PolygonContains(iso5.Polygon, lerp(pa, pb, f)) {
+							inside++
+						}
+					}
+				}
+			}
+		}
+		if checked < 100 || inside != checked {
+			t.Errorf("%d of %d reachable road points inside the 2-minute polygon", inside, checked)
+		}
+		// Nesting: random points inside the smaller polygon are inside the
+		// larger one.
+		b := iso5.Polygon.Bound()
+		in := 0
+		for k := 0; k < 2000; k++ {
+			p := orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
+			if planar.PolygonContains(iso5.Polygon, p) {
+				in++
+				if !planar.PolygonContains(iso10.Polygon, p) {
+					t.Fatalf("point %v in the 2-minute polygon but not the 4-minute one", p)
+				}
+			}
+		}
+		if in < 100 {
+			t.Errorf("only %d sample points inside", in)
+		}
+		// Not absurdly large: the area is within the bound of reachable
+		// points grown by two cells.
+		if a5, a10 := geo.Area(iso5.Polygon), geo.Area(iso10.Polygon); a5 >= a10 {
+			t.Errorf("areas %.0f ≥ %.0f", a5, a10)
+		}
+	}
+}
+
+func TestParseMetric(t *testing.T) {
+	for in, want := range map[string]Metric{"": Time, "time": Time, "distance": Distance} {
+		if m, err := ParseMetric(in); err != nil || m != want {
+			t.Errorf("%q: %v %v", in, m, err)
+		}
+	}
+	if _, err := ParseMetric("fast"); err == nil {
+		t.Error("fast accepted")
+	}
+}
+
+// sortedCosts is used by pgRouting comparisons.
+func sortedCosts(m map[int64]float64) []float64 {
+	out := make([]float64, 0, len(m))
+	for _, c := range m {
+		out = append(out, c)
+	}
+	sort.Float64s(out)
+	return out
+}
