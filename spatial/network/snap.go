@@ -24,9 +24,9 @@ type Snap struct {
 	Seg   int32     `json:"-"`
 	// Frac is the position along the segment from its first to its second
 	// node, 0..1.
-	Frac    float64 `json:"-"`
-	Metres  float64 `json:"distance_m"` // from Input to Point
-	RoadID  int64   `json:"road_id"`
+	Frac   float64 `json:"-"`
+	Metres float64 `json:"distance_m"` // from Input to Point
+	RoadID int64   `json:"road_id"`
 	// Node is the junction the point lies on when it is a segment end
 	// (Frac 0 or 1), else -1.
 	Node    int32 `json:"-"`
