@@ -1,0 +1,403 @@
+package school
+
+import (
+	"sort"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
+)
+
+// prepare computes the per-year membership, seats, feeder shares and street
+// shares of a level for h = 0 … H.
+func (m *compiled) prepare(l *level, H int) {
+	nc := len(l.codes)
+	l.memberAt = make([][]int, H+1)
+	l.seatsAt = make([][]int, H+1)
+	l.streetShare = make([][][]share, H+1)
+	for h := 0; h <= H; h++ {
+		y := m.base + h
+		l.memberAt[h] = l.membership(y)
+		seats := make([]int, nc)
+		for c, ss := range l.schools {
+			for _, i := range ss {
+				seats[c] += m.in.Schools[i].SeatsIn(y)
+			}
+		}
+		l.seatsAt[h] = seats
+		if h > 0 && sameSlice(l.memberAt[h], l.memberAt[h-1]) {
+			l.streetShare[h] = l.streetShare[h-1]
+			continue
+		}
+		l.streetShare[h] = m.streetShares(l, l.memberAt[h])
+	}
+}
+
+func sameSlice(a, b []int) bool { return len(a) > 0 && &a[0] == &b[0] }
+
+// streetShares returns, per catchment, the share of its children of the
+// level's ages living in each street (equal shares per grid when it has
+// none recorded).
+func (m *compiled) streetShares(l *level, mem []int) [][]share {
+	nc := len(l.codes)
+	tot := make([]float64, nc)
+	cnt := make([]int, nc)
+	for g, c := range mem {
+		if c >= 0 {
+			tot[c] += l.weight[g]
+			cnt[c]++
+		}
+	}
+	acc := map[[2]int]float64{}
+	for g, c := range mem {
+		if c < 0 {
+			continue
+		}
+		w := 1.0 / float64(cnt[c])
+		if tot[c] > 0 {
+			w = l.weight[g] / tot[c]
+		}
+		acc[[2]int{c, m.street[g]}] += w
+	}
+	out := make([][]share, nc)
+	for k, w := range acc {
+		out[k[0]] = append(out[k[0]], share{street: k[1], w: w})
+	}
+	for c := range out {
+		sort.Slice(out[c], func(i, j int) bool { return out[c][i].street < out[c][j].street })
+	}
+	return out
+}
+
+// fitPrimary fits each primary catchment's birth-to-intake and progression
+// ratios, and the district's as the fallback.
+func (m *compiled) fitPrimary(l *level) {
+	nc := len(l.codes)
+	A := m.pol.AdmissionAge
+	f := m.pol.FloatingRate
+	ws := m.pol.HistoryWeights
+	entryX := make([][]float64, nc)
+	entryW := make([][]float64, nc)
+	var distX, distW []float64
+	B := make([]float64, nc)
+	F := make([]float64, nc)
+	for i, w := range ws {
+		y := m.base - i
+		if y < l.y0 {
+			break
+		}
+		clear(B)
+		clear(F)
+		recorded := true
+		for g, c := range l.member {
+			if c < 0 {
+				continue
+			}
+			b, ok := m.birthsIn(g, y-A, false)
+			if !ok {
+				recorded = false
+				break
+			}
+			B[c] += b
+			F[c] += m.floatingAt(g, y)
+		}
+		if !recorded {
+			continue
+		}
+		var num, den float64
+		for c := range nc {
+			e, ok := l.at(c, y, 0)
+			if !ok || B[c] <= 0 {
+				continue
+			}
+			entryX[c] = append(entryX[c], (e-f*F[c])/B[c])
+			entryW[c] = append(entryW[c], w)
+			num += e - f*F[c]
+			den += B[c]
+		}
+		if den > 0 {
+			distX = append(distX, num/den)
+			distW = append(distW, w)
+		}
+	}
+	l.distEntry = weightedMean(distX, distW, 1)
+	l.entry = make([]float64, nc)
+	l.pooled = make([]bool, nc)
+	for c := range nc {
+		if len(entryX[c]) == 0 || floats.Sum(entryW[c]) == 0 {
+			l.entry[c] = l.distEntry
+			l.pooled[c] = true
+			continue
+		}
+		l.entry[c] = weightedMean(entryX[c], entryW[c], l.distEntry)
+	}
+	m.fitProgression(l)
+}
+
+// fitJunior fits each junior catchment's grade 6→7 transition ratio over
+// its feeder primaries, and its progression ratios.
+func (m *compiled) fitJunior(l, prim *level) {
+	nc := len(l.codes)
+	ws := m.pol.HistoryWeights
+	fd := feeders(l, prim, l.member)
+	entryX := make([][]float64, nc)
+	entryW := make([][]float64, nc)
+	var distX, distW []float64
+	last := prim.ng - 1
+	for i, w := range ws {
+		y := m.base - i
+		if y-1 < prim.y0 || y < l.y0 {
+			break
+		}
+		var num, den float64
+		for c := range nc {
+			e, ok := l.at(c, y, 0)
+			if !ok {
+				continue
+			}
+			var in float64
+			seen := false
+			for _, x := range fd[c] {
+				v, ok := prim.at(x.p, y-1, last)
+				if ok {
+					seen = true
+					in += x.share * v
+				}
+			}
+			if !seen || in <= 0 {
+				continue
+			}
+			entryX[c] = append(entryX[c], e/in)
+			entryW[c] = append(entryW[c], w)
+			num += e
+			den += in
+		}
+		if den > 0 {
+			distX = append(distX, num/den)
+			distW = append(distW, w)
+		}
+	}
+	l.distEntry = weightedMean(distX, distW, 1)
+	l.entry = make([]float64, nc)
+	l.pooled = make([]bool, nc)
+	for c := range nc {
+		if len(entryX[c]) == 0 || floats.Sum(entryW[c]) == 0 {
+			l.entry[c] = l.distEntry
+			l.pooled[c] = true
+			continue
+		}
+		l.entry[c] = weightedMean(entryX[c], entryW[c], l.distEntry)
+	}
+	m.fitProgression(l)
+}
+
+// fitProgression fits the grade-progression ratios E_g(y)/E_{g−1}(y−1).
+func (m *compiled) fitProgression(l *level) {
+	nc := len(l.codes)
+	ws := m.pol.HistoryWeights
+	l.prog = make([][]float64, nc)
+	l.distProg = make([]float64, l.ng-1)
+	xs := make([][]float64, nc)
+	wx := make([][]float64, nc)
+	for g := 1; g < l.ng; g++ {
+		var dx, dw []float64
+		for c := range nc {
+			xs[c], wx[c] = xs[c][:0], wx[c][:0]
+		}
+		for i, w := range ws {
+			y := m.base - i
+			if y-1 < l.y0 {
+				break
+			}
+			var num, den float64
+			for c := range nc {
+				e, ok1 := l.at(c, y, g)
+				p, ok2 := l.at(c, y-1, g-1)
+				if !ok1 || !ok2 || p <= 0 {
+					continue
+				}
+				xs[c] = append(xs[c], e/p)
+				wx[c] = append(wx[c], w)
+				num += e
+				den += p
+			}
+			if den > 0 {
+				dx = append(dx, num/den)
+				dw = append(dw, w)
+			}
+		}
+		l.distProg[g-1] = weightedMean(dx, dw, 1)
+		for c := range nc {
+			if g == 1 {
+				l.prog[c] = make([]float64, l.ng-1)
+			}
+			if len(xs[c]) == 0 || floats.Sum(wx[c]) == 0 {
+				l.prog[c][g-1] = l.distProg[g-1]
+				continue
+			}
+			l.prog[c][g-1] = weightedMean(xs[c], wx[c], l.distProg[g-1])
+		}
+	}
+}
+
+// weightedMean is stat.Mean with a fallback for no data.
+func weightedMean(x, w []float64, fallback float64) float64 {
+	if len(x) == 0 || floats.Sum(w) <= 0 {
+		return fallback
+	}
+	return stat.Mean(x, w)
+}
+
+// feeders returns, per junior catchment, the primary catchments whose
+// children it admits and the share of each primary's school-age children
+// living in it.
+func feeders(jun, prim *level, jmem []int) [][]feed {
+	np := len(prim.codes)
+	tot := make([]float64, np)
+	cnt := make([]int, np)
+	for g, p := range prim.member {
+		if p >= 0 {
+			tot[p] += prim.weight[g]
+			cnt[p]++
+		}
+	}
+	acc := map[[2]int]float64{}
+	for g, p := range prim.member {
+		j := jmem[g]
+		if p < 0 || j < 0 {
+			continue
+		}
+		w := 1.0 / float64(cnt[p])
+		if tot[p] > 0 {
+			w = prim.weight[g] / tot[p]
+		}
+		acc[[2]int{j, p}] += w
+	}
+	out := make([][]feed, len(jun.codes))
+	for k, w := range acc {
+		out[k[0]] = append(out[k[0]], feed{p: k[1], share: w})
+	}
+	for j := range out {
+		sort.Slice(out[j], func(a, b int) bool { return out[j][a].p < out[j][b].p })
+	}
+	return out
+}
+
+// projectPrimary runs the cohort projection of primary catchments.
+func (m *compiled) projectPrimary(l *level, H int) {
+	nc, ng := len(l.codes), l.ng
+	A := m.pol.AdmissionAge
+	f := m.pol.FloatingRate
+	l.proj = make([][]float64, H+1)
+	l.proj[0] = baseYear(l)
+	B := make([]float64, nc)
+	F := make([]float64, nc)
+	for h := 1; h <= H; h++ {
+		y := m.base + h
+		cur := make([]float64, nc*ng)
+		prev := l.proj[h-1]
+		clear(B)
+		clear(F)
+		for g, c := range l.memberAt[h] {
+			if c < 0 {
+				continue
+			}
+			b, _ := m.birthsIn(g, y-A, true)
+			B[c] += b
+			F[c] += m.floatingAt(g, y)
+		}
+		for c := range nc {
+			cur[c*ng] = l.entry[c]*m.entryFactor(l, c)*B[c] + f*F[c]
+			for g := 1; g < ng; g++ {
+				cur[c*ng+g] = l.prog[c][g-1] * prev[c*ng+g-1]
+			}
+		}
+		l.proj[h] = cur
+	}
+}
+
+func (m *compiled) entryFactor(l *level, c int) float64 {
+	if x, ok := m.pol.EntryFactors[l.codes[c]]; ok {
+		return x
+	}
+	return m.pol.EntryFactor
+}
+
+// baseYear is the recorded enrolment of the base year, c*ng + g.
+func baseYear(l *level) []float64 {
+	nc, ng := len(l.codes), l.ng
+	out := make([]float64, nc*ng)
+	for c := range nc {
+		for g := range ng {
+			out[c*ng+g], _ = l.at(c, l.y0+l.ny-1, g)
+		}
+	}
+	return out
+}
+
+// projectJunior runs the cohort projection of junior catchments, taking
+// grade 7 from the projected grade 6 of their feeder primaries.
+func (m *compiled) projectJunior(l, prim *level, H int) {
+	nc, ng := len(l.codes), l.ng
+	l.proj = make([][]float64, H+1)
+	l.proj[0] = baseYear(l)
+	l.feedAt = make([][]feed, 0)
+	var fd [][]feed
+	last := prim.ng - 1
+	for h := 1; h <= H; h++ {
+		if h == 1 || !sameSlice(l.memberAt[h], l.memberAt[h-1]) {
+			fd = feeders(l, prim, l.memberAt[h])
+		}
+		cur := make([]float64, nc*ng)
+		prev := l.proj[h-1]
+		pprev := prim.proj[h-1]
+		for c := range nc {
+			var in float64
+			for _, x := range fd[c] {
+				in += x.share * pprev[x.p*prim.ng+last]
+			}
+			cur[c*ng] = l.entry[c] * m.entryFactor(l, c) * in
+			for g := 1; g < ng; g++ {
+				cur[c*ng+g] = l.prog[c][g-1] * prev[c*ng+g-1]
+			}
+		}
+		l.proj[h] = cur
+	}
+}
+
+// projectHousing computes the pupils of new housing beyond what the base
+// year's enrolment already holds, spread evenly over the level's grades.
+func (m *compiled) projectHousing(l *level, H int) {
+	nc, ng := len(l.codes), l.ng
+	l.housing = make([][]float64, H+1)
+	l.housing[0] = make([]float64, nc*ng)
+	for h := 1; h <= H; h++ {
+		y := m.base + h
+		cur := make([]float64, nc*ng)
+		for _, p := range m.in.Housing {
+			c := l.memberAt[h][m.gridIdx[p.Grid]]
+			if c < 0 {
+				continue
+			}
+			per := m.housingPupils(l.name, p, y) / float64(ng)
+			for g := range ng {
+				cur[c*ng+g] += per
+			}
+		}
+		l.housing[h] = cur
+	}
+}
+
+// housingPupils is the pupils of the level that project p adds in year y
+// beyond the base year.
+func (m *compiled) housingPupils(level string, p Housing, y int) float64 {
+	types := make([]string, 0, len(p.Dwellings))
+	for t := range p.Dwellings {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	var n float64
+	for _, t := range types {
+		n += float64(p.Dwellings[t]) * (m.pol.Yield(level, t, y-p.Completion) - m.pol.Yield(level, t, m.base-p.Completion))
+	}
+	return n
+}

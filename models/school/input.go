@@ -1,0 +1,512 @@
+// Package school projects school-place demand against supply, catchment by
+// catchment, street by street and for the whole district, 1–10 years ahead,
+// and warns where places will run short (the model behind Futian's
+// school-place supply–demand early-warning system).
+//
+// # Model
+//
+// For each level (primary: grades 1–6, junior: grades 7–9) and catchment c,
+// with A the admission age, f the floating enrolment rate and y a year:
+//
+//	entry (grade 1):  E₁(c,y) = r(c)·B(c, y−A) + f·F(c, y)
+//	later grades:     E_g(c,y) = p_g(c)·E_{g−1}(c, y−1)
+//	junior entry:     E₇(J,y) = p₇(J)·Σ_P M(P,J)·E₆(P, y−1)
+//	new housing:      H(c,y)  = Σ_projects Σ_types dwellings·(Y(y−completion) − Y(base−completion))
+//	demand:           D(c,y)  = Σ_g E_g(c,y) + H(c,y);  gap = D − seats;  pressure = D / seats
+//
+// B(c,y) is the births of year y in the catchment's grids, F(c,y) the
+// floating children of admission age living there in year y (the
+// population table's floating counts aged forward or back from
+// PopulationYear), M(P,J) the share of primary catchment P's school-age
+// children who live in junior catchment J. The birth-to-intake ratio r and
+// the grade-progression (cohort-survival) ratios p are recency-weighted
+// means (gonum stat.Mean) of the yearly ratios observed in the enrolment
+// history, the most recent year weighted Policy.HistoryWeights[0]; a
+// catchment without history takes the district's ratio. Housing pupils are
+// an overlay on the cohort projection: Y is the pupil yield per dwelling of
+// the project's type Y years after completion (Policy.Yields), and only the
+// part beyond what the history already holds (Y at the base year) is added;
+// yields of a level are spread evenly over its grades. Births after the last
+// recorded year are held at the recency-weighted mean of the recorded years.
+// Catchment-line moves apply to admissions from their year on: pupils
+// already enrolled stay at their school.
+//
+// Street figures allocate each catchment's cohort demand to its grids in
+// proportion to their children of the level's ages (housing pupils go to
+// the project's grid); street seats are those of the schools located there.
+package school
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/onemap/onemap/models/scenario"
+)
+
+// Levels of schooling.
+const (
+	Primary = "primary"
+	Junior  = "junior"
+)
+
+// Grades returns the first and last grade of a level (1–6 primary, 7–9
+// junior).
+func Grades(level string) (first, last int) {
+	if level == Junior {
+		return 7, 9
+	}
+	return 1, 6
+}
+
+// Input is everything the model needs, as one JSON document a planner can
+// keep and run offline (onemap model school --input FILE). Field names in
+// the JSON are the tags below.
+type Input struct {
+	// District names the district (for titles only).
+	District string `json:"district,omitempty"`
+	// Year is the base year: the last year of enrolment history. Projections
+	// are for Year+1 … Year+10.
+	Year int `json:"year"`
+	// PopulationYear is the year the population table is as of (default Year).
+	PopulationYear int `json:"population_year,omitempty"`
+	// Grids lists the base grids with the street each belongs to.
+	Grids []Grid `json:"grids"`
+	// Population is the children per grid and single year of age 0–17.
+	Population []AgeRow `json:"population"`
+	// Births is the births per grid and year; at least the admission age
+	// plus a few years of history is needed (≥ 10 years recommended).
+	Births []BirthRow `json:"births"`
+	// Schools are the schools with their seats and catchment.
+	Schools []School `json:"schools"`
+	// Catchments of one level partition the grids: a grid is in at most one
+	// catchment per level.
+	Catchments []Catchment `json:"catchments"`
+	// Enrolment is the pupils per school, grade and past year.
+	Enrolment []EnrolmentRow `json:"enrolment"`
+	// Housing lists housing projects, completed or planned.
+	Housing []Housing `json:"housing"`
+	// Moves are catchment-line changes taking effect after the base year.
+	Moves []Move `json:"moves,omitempty"`
+	// Policy holds the rates and parameters (DefaultPolicy when omitted).
+	Policy Policy `json:"policy"`
+}
+
+// Grid is a base grid and its street.
+type Grid struct {
+	Code   string `json:"code"`
+	Street string `json:"street"`
+}
+
+// AgeRow is the children of one single year of age in one grid.
+type AgeRow struct {
+	Grid      string `json:"grid"`
+	Age       int    `json:"age"`
+	Residents int    `json:"residents"`
+	Floating  int    `json:"floating"`
+}
+
+// BirthRow is the births recorded in one grid in one year.
+type BirthRow struct {
+	Grid   string `json:"grid"`
+	Year   int    `json:"year"`
+	Births int    `json:"births"`
+}
+
+// School is one school. Seats are its places over all grades; it is open
+// in the years Opens ≤ y < Closes (0: no limit).
+type School struct {
+	ID         int64       `json:"id"`
+	Name       string      `json:"name"`
+	Level      string      `json:"level"`
+	Seats      int         `json:"seats"`
+	Catchment  string      `json:"catchment"`
+	Grid       string      `json:"grid,omitempty"`
+	Opens      int         `json:"opens,omitempty"`
+	Closes     int         `json:"closes,omitempty"`
+	Expansions []Expansion `json:"expansions,omitempty"`
+}
+
+// Expansion adds seats to a school from a year on.
+type Expansion struct {
+	Year  int `json:"year"`
+	Seats int `json:"seats"`
+}
+
+// SeatsIn is the school's seats in year y.
+func (s School) SeatsIn(y int) int {
+	if (s.Opens != 0 && y < s.Opens) || (s.Closes != 0 && y >= s.Closes) {
+		return 0
+	}
+	n := s.Seats
+	for _, e := range s.Expansions {
+		if e.Year <= y {
+			n += e.Seats
+		}
+	}
+	return n
+}
+
+// Catchment is a school catchment: the grids whose children it admits.
+type Catchment struct {
+	Code  string   `json:"code"`
+	Name  string   `json:"name,omitempty"`
+	Level string   `json:"level"`
+	Grids []string `json:"grids"`
+}
+
+// EnrolmentRow is the pupils of one grade of one school in one year.
+type EnrolmentRow struct {
+	School int64 `json:"school_id"`
+	Year   int   `json:"year"`
+	Grade  int   `json:"grade"`
+	Pupils int   `json:"pupils"`
+}
+
+// Housing is a housing project: dwellings by type, completed (or to be) in
+// a year.
+type Housing struct {
+	ID         int64          `json:"id"`
+	Name       string         `json:"name,omitempty"`
+	Grid       string         `json:"grid"`
+	Dwellings  map[string]int `json:"dwellings"`
+	Completion int            `json:"completion_year"`
+}
+
+// Move takes a grid into catchment To (of To's level) for admissions from
+// Year on.
+type Move struct {
+	Grid string `json:"grid"`
+	To   string `json:"to"`
+	Year int    `json:"year"`
+}
+
+// Policy holds the model's rates and parameters.
+type Policy struct {
+	// AdmissionAge is the age at which children enter grade 1 (6 in China).
+	AdmissionAge int `json:"admission_age"`
+	// FloatingRate is the share of floating children of admission age who
+	// enrol in the public school of their catchment.
+	FloatingRate float64 `json:"floating_enrolment_rate"`
+	// HistoryWeights weight the yearly ratios of the history, most recent
+	// year first; years beyond the list are not used.
+	HistoryWeights []float64 `json:"history_weights"`
+	// Yields[level][dwelling type][s] is pupils of the level per dwelling s
+	// years after completion (s = 0 the completion year); the last value
+	// holds for later years.
+	Yields map[string]map[string][]float64 `json:"yields"`
+	// EntryFactor multiplies the fitted birth-to-intake ratio of every
+	// catchment (1 = as fitted); EntryFactors overrides it per catchment.
+	EntryFactor  float64            `json:"entry_ratio_factor,omitempty"`
+	EntryFactors map[string]float64 `json:"entry_ratio_factors,omitempty"`
+	// Thresholds turn pressure (demand/seats) into a warning level.
+	Thresholds Thresholds `json:"thresholds"`
+}
+
+// Thresholds are the pressure ratios at or above which a catchment is red,
+// orange or yellow; below Yellow it is green.
+type Thresholds struct {
+	Red    float64 `json:"red"`
+	Orange float64 `json:"orange"`
+	Yellow float64 `json:"yellow"`
+}
+
+// Warning levels.
+const (
+	Red    = "red"
+	Orange = "orange"
+	Yellow = "yellow"
+	Green  = "green"
+)
+
+// Warning classifies a pressure ratio.
+func (t Thresholds) Warning(pressure float64) string {
+	switch {
+	case pressure >= t.Red:
+		return Red
+	case pressure >= t.Orange:
+		return Orange
+	case pressure >= t.Yellow:
+		return Yellow
+	}
+	return Green
+}
+
+// DefaultPolicy returns the defaults: admission at 6; 80% of floating
+// children enrol; the last five years' ratios weighted 5:4:3:2:1; warnings
+// at 100% (red), 95% (orange) and 85% (yellow) of seats. The yields are
+// illustrative (pupils per dwelling rising over the first years after
+// completion as families move in); set them from local surveys.
+func DefaultPolicy() Policy {
+	return Policy{
+		AdmissionAge:   6,
+		FloatingRate:   0.8,
+		HistoryWeights: []float64{5, 4, 3, 2, 1},
+		Yields: map[string]map[string][]float64{
+			Primary: {
+				"commodity":  {0.04, 0.08, 0.11, 0.13, 0.14, 0.15},
+				"affordable": {0.06, 0.11, 0.15, 0.17, 0.18, 0.19},
+				"rental":     {0.03, 0.05, 0.06, 0.07},
+			},
+			Junior: {
+				"commodity":  {0.01, 0.03, 0.04, 0.05, 0.06, 0.07},
+				"affordable": {0.02, 0.04, 0.06, 0.07, 0.08, 0.09},
+				"rental":     {0.01, 0.02, 0.03, 0.03},
+			},
+		},
+		EntryFactor: 1,
+		Thresholds:  Thresholds{Red: 1.0, Orange: 0.95, Yellow: 0.85},
+	}
+}
+
+// withDefaults fills the zero fields of p from DefaultPolicy.
+func (p Policy) withDefaults() Policy {
+	d := DefaultPolicy()
+	if p.AdmissionAge == 0 {
+		p.AdmissionAge = d.AdmissionAge
+	}
+	if p.HistoryWeights == nil {
+		p.HistoryWeights = d.HistoryWeights
+	}
+	if p.Yields == nil {
+		p.Yields = d.Yields
+	}
+	if p.EntryFactor == 0 {
+		p.EntryFactor = 1
+	}
+	if p.Thresholds == (Thresholds{}) {
+		p.Thresholds = d.Thresholds
+	}
+	return p
+}
+
+// Yield is pupils of the level per dwelling of type typ, s years after
+// completion (0 before completion).
+func (p Policy) Yield(level, typ string, s int) float64 {
+	ys := p.Yields[level][typ]
+	if s < 0 || len(ys) == 0 {
+		return 0
+	}
+	if s >= len(ys) {
+		s = len(ys) - 1
+	}
+	return ys[s]
+}
+
+func bad(field, format string, args ...any) error { return scenario.Invalid(field, format, args...) }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// Validate checks the input, naming the first field at fault in a
+// *scenario.FieldError: unknown grids, schools or catchments, negative
+// counts or seats, a grid in two catchments of one level, a bad policy.
+func (in *Input) Validate() error {
+	if in.Year < 1900 || in.Year > 2200 {
+		return bad("year", "base year %d out of range", in.Year)
+	}
+	if in.PopulationYear != 0 && (in.PopulationYear < in.Year-20 || in.PopulationYear > in.Year+20) {
+		return bad("population_year", "%d is more than 20 years from the base year %d", in.PopulationYear, in.Year)
+	}
+	if len(in.Grids) == 0 {
+		return bad("grids", "no grids")
+	}
+	grids := make(map[string]bool, len(in.Grids))
+	for i, g := range in.Grids {
+		if g.Code == "" {
+			return bad(fmt.Sprintf("grids[%d].code", i), "missing code")
+		}
+		if grids[g.Code] {
+			return bad(fmt.Sprintf("grids[%d].code", i), "grid %s listed twice", g.Code)
+		}
+		grids[g.Code] = true
+	}
+	for i, r := range in.Population {
+		f := fmt.Sprintf("population[%d]", i)
+		switch {
+		case !grids[r.Grid]:
+			return bad(f+".grid", "unknown grid %q", r.Grid)
+		case r.Age < 0 || r.Age > 17:
+			return bad(f+".age", "age %d outside 0–17", r.Age)
+		case r.Residents < 0:
+			return bad(f+".residents", "negative count %d", r.Residents)
+		case r.Floating < 0:
+			return bad(f+".floating", "negative count %d", r.Floating)
+		}
+	}
+	for i, r := range in.Births {
+		f := fmt.Sprintf("births[%d]", i)
+		switch {
+		case !grids[r.Grid]:
+			return bad(f+".grid", "unknown grid %q", r.Grid)
+		case r.Births < 0:
+			return bad(f+".births", "negative births %d", r.Births)
+		case r.Year > in.Year || r.Year < in.Year-60:
+			return bad(f+".year", "year %d is not a past year of base year %d", r.Year, in.Year)
+		}
+	}
+	catch := make(map[string]string, len(in.Catchments)) // code → level
+	owner := map[[2]string]string{}                      // (level, grid) → catchment
+	for i, c := range in.Catchments {
+		f := fmt.Sprintf("catchments[%d]", i)
+		if c.Code == "" {
+			return bad(f+".code", "missing code")
+		}
+		if _, dup := catch[c.Code]; dup {
+			return bad(f+".code", "catchment %s listed twice", c.Code)
+		}
+		if c.Level != Primary && c.Level != Junior {
+			return bad(f+".level", "level %q is not primary or junior", c.Level)
+		}
+		catch[c.Code] = c.Level
+		for j, g := range c.Grids {
+			if !grids[g] {
+				return bad(fmt.Sprintf("%s.grids[%d]", f, j), "unknown grid %q", g)
+			}
+			k := [2]string{c.Level, g}
+			if o, ok := owner[k]; ok {
+				return bad(fmt.Sprintf("%s.grids[%d]", f, j), "grid %s is already in %s catchment %s: catchments of one level must not overlap", g, c.Level, o)
+			}
+			owner[k] = c.Code
+		}
+	}
+	schools := make(map[int64]string, len(in.Schools)) // id → level
+	for i, s := range in.Schools {
+		f := fmt.Sprintf("schools[%d]", i)
+		if _, dup := schools[s.ID]; dup {
+			return bad(f+".id", "school %d listed twice", s.ID)
+		}
+		if s.Level != Primary && s.Level != Junior {
+			return bad(f+".level", "level %q is not primary or junior", s.Level)
+		}
+		if s.Seats < 0 {
+			return bad(f+".seats", "negative seats %d", s.Seats)
+		}
+		lv, ok := catch[s.Catchment]
+		if !ok {
+			return bad(f+".catchment", "unknown catchment %q", s.Catchment)
+		}
+		if lv != s.Level {
+			return bad(f+".catchment", "catchment %s is %s, the school %s", s.Catchment, lv, s.Level)
+		}
+		if s.Grid != "" && !grids[s.Grid] {
+			return bad(f+".grid", "unknown grid %q", s.Grid)
+		}
+		if s.Closes != 0 && s.Opens != 0 && s.Closes <= s.Opens {
+			return bad(f+".closes", "closes %d before it opens %d", s.Closes, s.Opens)
+		}
+		seats := s.Seats
+		for j, e := range s.Expansions {
+			seats += e.Seats
+			if seats < 0 {
+				return bad(fmt.Sprintf("%s.expansions[%d].seats", f, j), "seats would fall below zero")
+			}
+		}
+		schools[s.ID] = s.Level
+	}
+	for i, r := range in.Enrolment {
+		f := fmt.Sprintf("enrolment[%d]", i)
+		lv, ok := schools[r.School]
+		if !ok {
+			return bad(f+".school_id", "unknown school %d", r.School)
+		}
+		if lo, hi := Grades(lv); r.Grade < lo || r.Grade > hi {
+			return bad(f+".grade", "grade %d is not a %s grade (%d–%d)", r.Grade, lv, lo, hi)
+		}
+		if r.Pupils < 0 {
+			return bad(f+".pupils", "negative pupils %d", r.Pupils)
+		}
+		if r.Year > in.Year || r.Year < in.Year-60 {
+			return bad(f+".year", "year %d is not a past year of base year %d", r.Year, in.Year)
+		}
+	}
+	pol := in.Policy.withDefaults()
+	for i, h := range in.Housing {
+		f := fmt.Sprintf("housing[%d]", i)
+		if !grids[h.Grid] {
+			return bad(f+".grid", "unknown grid %q", h.Grid)
+		}
+		if h.Completion < in.Year-60 || h.Completion > in.Year+60 {
+			return bad(f+".completion_year", "completion year %d out of range", h.Completion)
+		}
+		types := make([]string, 0, len(h.Dwellings))
+		for t := range h.Dwellings {
+			types = append(types, t)
+		}
+		sort.Strings(types)
+		for _, t := range types {
+			if h.Dwellings[t] < 0 {
+				return bad(f+".dwellings."+t, "negative dwellings %d", h.Dwellings[t])
+			}
+			if _, ok := pol.Yields[Primary][t]; !ok {
+				if _, ok := pol.Yields[Junior][t]; !ok {
+					return bad(f+".dwellings."+t, "no pupil yield for dwelling type %q", t)
+				}
+			}
+		}
+	}
+	for i, m := range in.Moves {
+		f := fmt.Sprintf("moves[%d]", i)
+		if !grids[m.Grid] {
+			return bad(f+".grid", "unknown grid %q", m.Grid)
+		}
+		if _, ok := catch[m.To]; !ok {
+			return bad(f+".to", "unknown catchment %q", m.To)
+		}
+		if m.Year <= in.Year || m.Year > in.Year+10 {
+			return bad(f+".year", "a catchment line moves in a projected year (%d–%d), not %d", in.Year+1, in.Year+10, m.Year)
+		}
+	}
+	for c := range pol.EntryFactors {
+		if _, ok := catch[c]; !ok {
+			return bad("policy.entry_ratio_factors."+c, "unknown catchment %q", c)
+		}
+	}
+	return pol.validate()
+}
+
+func (p Policy) validate() error {
+	if p.AdmissionAge < 3 || p.AdmissionAge > 9 {
+		return bad("policy.admission_age", "%d outside 3–9", p.AdmissionAge)
+	}
+	if !finite(p.FloatingRate) || p.FloatingRate < 0 || p.FloatingRate > 1 {
+		return bad("policy.floating_enrolment_rate", "%v outside 0–1", p.FloatingRate)
+	}
+	sum := 0.0
+	for i, w := range p.HistoryWeights {
+		if !finite(w) || w < 0 {
+			return bad(fmt.Sprintf("policy.history_weights[%d]", i), "weight %v is negative", w)
+		}
+		sum += w
+	}
+	if sum <= 0 {
+		return bad("policy.history_weights", "weights must have a positive sum")
+	}
+	for lv, m := range p.Yields {
+		if lv != Primary && lv != Junior {
+			return bad("policy.yields."+lv, "level %q is not primary or junior", lv)
+		}
+		for t, ys := range m {
+			for i, y := range ys {
+				if !finite(y) || y < 0 || y > 10 {
+					return bad(fmt.Sprintf("policy.yields.%s.%s[%d]", lv, t, i), "yield %v outside 0–10 pupils per dwelling", y)
+				}
+			}
+		}
+	}
+	if !finite(p.EntryFactor) || p.EntryFactor < 0 || p.EntryFactor > 10 {
+		return bad("policy.entry_ratio_factor", "%v outside 0–10", p.EntryFactor)
+	}
+	for c, x := range p.EntryFactors {
+		if !finite(x) || x < 0 || x > 10 {
+			return bad("policy.entry_ratio_factors."+c, "%v outside 0–10", x)
+		}
+	}
+	t := p.Thresholds
+	if !(t.Yellow > 0 && t.Yellow <= t.Orange && t.Orange <= t.Red) || !finite(t.Red) {
+		return bad("policy.thresholds", "want 0 < yellow ≤ orange ≤ red, got %v/%v/%v", t.Yellow, t.Orange, t.Red)
+	}
+	return nil
+}
+
+// Name is the district's name for titles (empty unless set by FromDistrict).
+func (in *Input) Name() string { return in.District }
