@@ -126,10 +126,10 @@ type level struct {
 	codes       []string
 	names       []string
 	idx         map[string]int
-	member      []int    // grid → catchment at the base year (−1: none)
-	moves       []move   // moves into this level's catchments, by year
-	schools     [][]int  // catchment → school indices
-	y0, ny      int      // enrolment years y0 … base
+	member      []int     // grid → catchment at the base year (−1: none)
+	moves       []move    // moves into this level's catchments, by year
+	schools     [][]int   // catchment → school indices
+	y0, ny      int       // enrolment years y0 … base
 	enr         []float64 // (c*ny + y-y0)*ng + grade-first
 	has         []bool
 	weight      []float64 // grid → children of the level's ages
