@@ -47,7 +47,7 @@ type Sync struct {
 	// pings the server, to notice a connection that died silently.
 	Idle time.Duration
 
-	pid atomic.Uint32 // backend pid of the listening connection; 0 when there is none
+	pid atomic.Uint32 // backend pid of the listening connection once resynchronised; 0 when there is none
 }
 
 // NewSync returns a Sync that applies the database's changes to c and logs
@@ -118,14 +118,13 @@ func (s *Sync) session(ctx context.Context) (listened bool, err error) {
 	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		return false, fmt.Errorf("current schema: %w", err)
 	}
-	s.pid.Store(conn.PgConn().PID())
-	defer s.pid.Store(0)
-
 	start := time.Now()
 	replaced, err := s.resync(ctx)
 	if err != nil {
 		return true, fmt.Errorf("resynchronise: %w", err)
 	}
+	s.pid.Store(conn.PgConn().PID())
+	defer s.pid.Store(0)
 	s.log.Info("postgis sync: listening", "schema", schema, "replaced_layers", replaced,
 		"resync_ms", time.Since(start).Milliseconds())
 	for {
