@@ -10,7 +10,7 @@ import (
 // every road point reachable within the limit.
 //
 // The reachable road pieces are rasterised on a square grid of Cell metres:
-// every sample (at most Cell/4 apart) marks its cell and the eight around
+// every sample (at most Cell/2 apart) marks its cell and the eight around
 // it, so each road point lies at least ¾ Cell inside the marked area; holes
 // are filled, and the outline of the marked cells is traced into one ring.
 // Filling holes keeps nesting: if the pieces of limit a lie inside those of
@@ -32,36 +32,27 @@ func (g *Graph) Isochrone(src Snap, seconds, cell float64, blocked *Blocked) Iso
 		cell = DefaultCell
 	}
 	iso := Isochrone{Seconds: seconds, Cell: cell, Source: src}
-	var pts [][2]float64
-	step := cell / 4
+	sp := g.proj.xy(src.Point)
+	pieces := [][2][2]float64{{sp, sp}}
 	g.Forward([]Snap{src}, Time, seconds, blocked, func(t *Tree) {
 		t.Pieces(func(a, b orb.Point) {
-			pa, pb := g.proj.xy(a), g.proj.xy(b)
-			l := math.Hypot(pb[0]-pa[0], pb[1]-pa[1])
-			k := int(math.Ceil(l / step))
-			for i := 0; i <= k; i++ {
-				f := 0.0
-				if k > 0 {
-					f = float64(i) / float64(k)
-				}
-				pts = append(pts, [2]float64{pa[0] + (pb[0]-pa[0])*f, pa[1] + (pb[1]-pa[1])*f})
-			}
+			pieces = append(pieces, [2][2]float64{g.proj.xy(a), g.proj.xy(b)})
 		})
 	})
-	sp := g.proj.xy(src.Point)
-	pts = append(pts, sp)
-	iso.Polygon = outline(pts, cell, g.proj)
+	iso.Polygon = outline(pieces, cell, g.proj)
 	return iso
 }
 
-// outline marks the cells around pts, fills holes and traces the outer
-// boundary as a counter-clockwise ring in lon/lat.
-func outline(pts [][2]float64, cell float64, proj projection) orb.Polygon {
+// outline marks the cells around the pieces, fills holes and traces the
+// outer boundary as a counter-clockwise ring in lon/lat.
+func outline(pieces [][2][2]float64, cell float64, proj projection) orb.Polygon {
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
-	for _, p := range pts {
-		minX, minY = math.Min(minX, p[0]), math.Min(minY, p[1])
-		maxX, maxY = math.Max(maxX, p[0]), math.Max(maxY, p[1])
+	for _, pc := range pieces {
+		for _, p := range pc {
+			minX, minY = math.Min(minX, p[0]), math.Min(minY, p[1])
+			maxX, maxY = math.Max(maxX, p[0]), math.Max(maxY, p[1])
+		}
 	}
 	// Origin aligned to the cell grid so that rasters of nested limits
 	// from one source share cells.
@@ -70,45 +61,68 @@ func outline(pts [][2]float64, cell float64, proj projection) orb.Polygon {
 	w := int(math.Floor((maxX-ox)/cell)) + 3
 	h := int(math.Floor((maxY-oy)/cell)) + 3
 	grid := make([]uint8, w*h) // 0 empty, 1 marked, 2 exterior
-	for _, p := range pts {
-		cx := int(math.Floor((p[0] - ox) / cell))
-		cy := int(math.Floor((p[1] - oy) / cell))
+	mark := func(x, y float64) {
+		cx := int((x - ox) / cell)
+		cy := int((y - oy) / cell)
 		for dy := -1; dy <= 1; dy++ {
-			for dx := -1; dx <= 1; dx++ {
-				grid[(cy+dy)*w+cx+dx] = 1
-			}
+			row := (cy + dy) * w
+			grid[row+cx-1], grid[row+cx], grid[row+cx+1] = 1, 1, 1
+		}
+	}
+	// Samples at most cell/2 apart: every point of a piece is within
+	// cell/4 of a sample, hence at least ¾ cell inside the sample's 3×3
+	// block.
+	step := cell / 2
+	for _, pc := range pieces {
+		a, b := pc[0], pc[1]
+		k := int(math.Ceil(math.Hypot(b[0]-a[0], b[1]-a[1]) / step))
+		mark(a[0], a[1])
+		for i := 1; i <= k; i++ {
+			f := float64(i) / float64(k)
+			mark(a[0]+(b[0]-a[0])*f, a[1]+(b[1]-a[1])*f)
 		}
 	}
 	// Flood the exterior from the border (4-connected).
-	stack := []int{0}
+	stack := []int32{0}
 	grid[0] = 2
 	for len(stack) > 0 {
-		c := stack[len(stack)-1]
+		c := int(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
 		x, y := c%w, c/w
-		try := func(nx, ny int) {
-			if nx < 0 || ny < 0 || nx >= w || ny >= h {
-				return
-			}
-			if i := ny*w + nx; grid[i] == 0 {
-				grid[i] = 2
-				stack = append(stack, i)
-			}
+		if x > 0 && grid[c-1] == 0 {
+			grid[c-1] = 2
+			stack = append(stack, int32(c-1))
 		}
-		try(x-1, y)
-		try(x+1, y)
-		try(x, y-1)
-		try(x, y+1)
+		if x+1 < w && grid[c+1] == 0 {
+			grid[c+1] = 2
+			stack = append(stack, int32(c+1))
+		}
+		if y > 0 && grid[c-w] == 0 {
+			grid[c-w] = 2
+			stack = append(stack, int32(c-w))
+		}
+		if y+1 < h && grid[c+w] == 0 {
+			grid[c+w] = 2
+			stack = append(stack, int32(c+w))
+		}
 	}
 	filled := func(x, y int) bool {
 		return x >= 0 && y >= 0 && x < w && y < h && grid[y*w+x] != 2
 	}
-	// Directed boundary edges with the filled cell on the left, keyed by
-	// their start vertex on the (w+1)×(h+1) lattice.
+	// Directed boundary edges with the filled cell on the left, by start
+	// vertex on the (w+1)×(h+1) lattice; a vertex has at most two.
 	vw := w + 1
-	next := map[int][]int{}
+	outs := make([][2]int32, vw*(h+1))
+	for i := range outs {
+		outs[i] = [2]int32{-1, -1}
+	}
 	add := func(x0, y0, x1, y1 int) {
-		next[y0*vw+x0] = append(next[y0*vw+x0], y1*vw+x1)
+		o := &outs[y0*vw+x0]
+		if o[0] < 0 {
+			o[0] = int32(y1*vw + x1)
+		} else {
+			o[1] = int32(y1*vw + x1)
+		}
 	}
 	start := -1
 	for y := 0; y < h; y++ {
@@ -141,26 +155,29 @@ func outline(pts [][2]float64, cell float64, proj projection) orb.Polygon {
 	var ring orb.Ring
 	cur := start
 	pdx, pdy := 1, 0
-	for guard := 0; guard < 4*w*h+8; guard++ {
+	for guard := 0; guard < 4*vw*(h+1); guard++ {
 		x, y := cur%vw, cur/vw
-		ring = append(ring, proj.lonlat(ox+float64(x)*cell, oy+float64(y)*cell))
-		outs := next[cur]
-		if len(outs) == 0 {
+		o := &outs[cur]
+		pick := 0
+		if o[0] < 0 {
+			pick = 1
+		}
+		if o[pick] < 0 {
 			break
 		}
-		pick := 0
-		if len(outs) > 1 {
+		if o[0] >= 0 && o[1] >= 0 {
 			rdx, rdy := pdy, -pdx // right turn of the incoming direction
-			for i, o := range outs {
-				if o%vw-x == rdx && o/vw-y == rdy {
-					pick = i
-				}
+			if int(o[1])%vw-x == rdx && int(o[1])/vw-y == rdy {
+				pick = 1
 			}
 		}
-		nxt := outs[pick]
-		outs[pick] = outs[len(outs)-1]
-		next[cur] = outs[:len(outs)-1]
-		pdx, pdy = nxt%vw-x, nxt/vw-y
+		nxt := int(o[pick])
+		o[pick] = -1
+		ndx, ndy := nxt%vw-x, nxt/vw-y
+		if ndx != pdx || ndy != pdy || len(ring) == 0 { // keep corners only
+			ring = append(ring, proj.lonlat(ox+float64(x)*cell, oy+float64(y)*cell))
+		}
+		pdx, pdy = ndx, ndy
 		cur = nxt
 		if cur == start {
 			break
