@@ -1,0 +1,205 @@
+package data
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/onemap/onemap/layers"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+)
+
+// DefaultSeed is the seed of the embedded demo district.
+const DefaultSeed int64 = 20261122
+
+// DemoOptions configures Generate.
+type DemoOptions struct {
+	// Seed selects the district; zero means DefaultSeed.
+	Seed int64
+	// CircleRadiusM is the radius of the placeholder fire circles, default 2000.
+	CircleRadiusM float64
+}
+
+// The demo district's frame: a raster of cellDeg° cells whose corners are
+// exact multiples of cellDeg from (lonMin, latMin). Every admin polygon is a
+// union of these cells, so shared boundaries are bit-identical.
+const (
+	lonMin  = 113.995
+	latMin  = 22.495
+	cellDeg = 0.0005
+	nx      = 220 // columns
+	ny      = 180 // rows
+	// metres per degree near lat 22.54°
+	mLon = 102800.0
+	mLat = 110580.0
+
+	demoYear     = 2026
+	districtCode = "440304"
+)
+
+// Generate builds the demo district; the same options give the same bytes.
+func Generate(opt DemoOptions) *District {
+	if opt.Seed == 0 {
+		opt.Seed = DefaultSeed
+	}
+	if opt.CircleRadiusM <= 0 {
+		opt.CircleRadiusM = 2000
+	}
+	g := &gen{opt: opt, layers: map[string][]layers.Feature{}}
+	g.land()
+	g.admin()
+	g.roads()
+	g.buildings()
+	g.tables()
+	g.facilities()
+	g.adminFeatures()
+	g.layers[layers.FireCircles] = RadiusCircles(g.layers[layers.FireStations], opt.CircleRadiusM)
+	return &District{
+		Name:       "福田示范区",
+		NameEN:     "Futian Demo District",
+		Synthetic:  true,
+		Year:       demoYear,
+		Layers:     g.layers,
+		Ages:       g.ages,
+		Groups:     g.groups,
+		Births:     g.births,
+		Catchments: g.catchRows,
+		Enrolment:  g.enrol,
+		Housing:    g.housing,
+	}
+}
+
+// Put stores every thematic layer of d in c (schemas from
+// layers.ThematicSchemas(d.Synthetic)); a layer d lacks is stored empty.
+func (d *District) Put(c *layers.Catalog) {
+	for _, s := range layers.ThematicSchemas(d.Synthetic) {
+		c.Put(s, d.Layers[s.Name])
+	}
+}
+
+// RadiusCircles returns placeholder fire_circles features: a circle polygon
+// (64 vertices) of radius metres around each fire station. Each circle has
+// the station's id.
+func RadiusCircles(stations []layers.Feature, radiusM float64) []layers.Feature {
+	const n = 64
+	out := make([]layers.Feature, 0, len(stations))
+	for _, s := range stations {
+		c, ok := s.Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		ring := make(orb.Ring, 0, n+1)
+		for k := range n {
+			// bearings clockwise from north; walk them backwards so the
+			// ring is counter-clockwise (exterior per RFC 7946).
+			ring = append(ring, geo.PointAtBearingAndDistance(c, 360-float64(k)*360/n, radiusM))
+		}
+		ring = append(ring, ring[0])
+		name, _ := s.Properties["name"].(string)
+		out = append(out, layers.Feature{
+			ID:       s.ID,
+			Geometry: orb.Polygon{ring},
+			Properties: map[string]any{
+				"station_id":   s.ID,
+				"station_name": name,
+				"minutes":      5.0,
+				"radius_m":     radiusM,
+				"method":       "radius",
+			},
+		})
+	}
+	return out
+}
+
+// gen holds the generator's working state. It lives for one Generate call.
+type gen struct {
+	opt    DemoOptions
+	layers map[string][]layers.Feature
+
+	// land, per cell (index iy*nx+ix)
+	inD   []bool
+	zone  []zone
+	dens  []float64 // resident weight
+	flo   []float64 // floating weight
+	jobsW []float64
+	elev  []float64
+	nIn   int
+	cellA []float64 // geodesic area of a cell in each row, m²
+	shape landShape
+
+	// admin: labels per cell (-1 outside), units per level
+	streetOf, commOf, gridOf []int32
+	streets, comms, grids    []unit
+
+	// roads
+	rd roadNet
+
+	// buildings (metric rings) and their grid
+	blds []building
+
+	// tables
+	ages        []AgeRow
+	groups      []GroupRow
+	births      []BirthRow
+	catchRows   []CatchmentRow
+	enrol       []EnrolmentRow
+	housing     []HousingProject
+	primOf      []int32 // primary catchment of each grid
+	junOf       []int32 // junior catchment of each primary catchment
+	nPrim       int
+	nJun        int
+	seats       []int // per school (primary then junior)
+	schoolNames []string
+	nodeNames   []string // per road node, built on first use
+}
+
+// rng returns an independent deterministic stream for one part of the
+// generator, so refining one part does not reshuffle the others.
+func (g *gen) rng(stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(g.opt.Seed), stream*0x9E3779B97F4A7C15+1))
+}
+
+// ll converts metric frame coordinates to lon/lat.
+func ll(x, y float64) orb.Point { return orb.Point{lonMin + x/mLon, latMin + y/mLat} }
+
+// xy converts lon/lat to metric frame coordinates.
+func xy(p orb.Point) (float64, float64) { return (p[0] - lonMin) * mLon, (p[1] - latMin) * mLat }
+
+// corner is the lon/lat of raster corner (ix, iy).
+func corner(ix, iy int) orb.Point {
+	return orb.Point{lonMin + float64(ix)*cellDeg, latMin + float64(iy)*cellDeg}
+}
+
+const (
+	cellW = cellDeg * mLon
+	cellH = cellDeg * mLat
+)
+
+// cellCentre is the metric centre of cell c.
+func cellCentre(c int) (float64, float64) {
+	return (float64(c%nx) + 0.5) * cellW, (float64(c/nx) + 0.5) * cellH
+}
+
+// cellAtXY is the cell containing metric point (x, y), or -1 outside the raster.
+func cellAtXY(x, y float64) int {
+	return cellAtLL(ll(x, y))
+}
+
+// cellAtLL is the cell containing lon/lat p, or -1 outside the raster.
+func cellAtLL(p orb.Point) int {
+	ix := int(math.Floor((p[0] - lonMin) / cellDeg))
+	iy := int(math.Floor((p[1] - latMin) / cellDeg))
+	if ix < 0 || iy < 0 || ix >= nx || iy >= ny {
+		return -1
+	}
+	return iy*nx + ix
+}
+
+// gridAtXY is the grid index containing metric point (x, y), or -1.
+func (g *gen) gridAtXY(x, y float64) int {
+	c := cellAtXY(x, y)
+	if c < 0 {
+		return -1
+	}
+	return int(g.gridOf[c])
+}
