@@ -1,0 +1,173 @@
+package siting
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sort"
+	"time"
+)
+
+// capacitated solves the single-source capacitated p-median (Osman &
+// Christofides 1994): each client's whole weight goes to one open site and
+// no site serves more weight than its capacity. The search is heuristic:
+// the uncapacitated optimum as a start, a greedy-by-size assignment
+// improved by shifting clients, and site swaps evaluated by reassigning.
+// Its bound is the uncapacitated p-median's bound, valid because
+// capacities only restrict the problem; Optimal is true when they meet.
+func (in *instance) capacitated(ctx context.Context, seed uint64) (Solution, error) {
+	total := 0.0
+	for _, x := range in.w {
+		total += x
+	}
+	// Can any p sites hold everyone? The forced ones plus the largest others.
+	var caps []float64
+	room := 0.0
+	for j := 0; j < in.m; j++ {
+		if in.forced[j] {
+			room += in.capacity[j]
+		} else {
+			caps = append(caps, in.capacity[j])
+		}
+	}
+	slices.Sort(caps)
+	slices.Reverse(caps)
+	for _, c := range caps[:in.p-in.nForced] {
+		room += c
+	}
+	if room < total {
+		return Solution{}, errf("capacity", "the %d largest-capacity sites hold %v, less than the total weight %v", in.p, room, total)
+	}
+	// Half the time for the uncapacitated bound and start.
+	deadline, ok := ctx.Deadline()
+	sub := ctx
+	if ok {
+		var cancel context.CancelFunc
+		sub, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(deadline)/2))
+		defer cancel()
+	}
+	un := in.pmedian(sub, seed)
+	bound := un.Bound
+	open := slices.Clone(un.Chosen)
+	for j := 0; j < in.m; j++ {
+		if in.existing[j] {
+			open = append(open, j)
+		}
+	}
+	ca := &capAssign{in: in, order: make([]int, in.n), load: make([]float64, in.m)}
+	for i := range ca.order {
+		ca.order[i] = i
+	}
+	sort.SliceStable(ca.order, func(x, y int) bool { return in.w[ca.order[x]] > in.w[ca.order[y]] })
+	asg, cost := ca.assign(open)
+	if math.IsInf(cost, 1) {
+		// The uncapacitated sites cannot hold everyone: start instead from
+		// the forced sites plus the largest capacities.
+		open = open[:0]
+		for j := 0; j < in.m; j++ {
+			if in.forced[j] {
+				open = append(open, j)
+			}
+		}
+		byCap := make([]int, 0, in.m)
+		for j := 0; j < in.m; j++ {
+			if !in.forced[j] {
+				byCap = append(byCap, j)
+			}
+		}
+		sort.SliceStable(byCap, func(x, y int) bool { return in.capacity[byCap[x]] > in.capacity[byCap[y]] })
+		open = append(open, byCap[:in.p-in.nForced]...)
+		asg, cost = ca.assign(open)
+	}
+	// Site swaps: first improvement until none is left or time runs out.
+	isOpen := make([]bool, in.m)
+	for _, j := range open {
+		isOpen[j] = true
+	}
+	for improved := true; improved && ctx.Err() == nil; {
+		improved = false
+		for k := 0; k < len(open) && ctx.Err() == nil; k++ {
+			f := open[k]
+			if in.forced[f] {
+				continue
+			}
+			for j := 0; j < in.m; j++ {
+				if isOpen[j] {
+					continue
+				}
+				open[k] = j
+				a, c := ca.assign(open)
+				if c < cost-1e-9*math.Max(1, cost) {
+					asg, cost = a, c
+					isOpen[f], isOpen[j] = false, true
+					f = j
+					improved = true
+				} else {
+					open[k] = f
+				}
+			}
+		}
+	}
+	if math.IsInf(cost, 1) {
+		return Solution{}, errf("capacity", "no assignment of clients to %d sites within their capacities was found", in.p)
+	}
+	optimal := in.proves(bound, cost)
+	if optimal {
+		bound = cost
+	}
+	return Solution{Chosen: in.chosen(open), Objective: cost, Bound: math.Min(bound, cost), Assignment: asg, Optimal: optimal}, nil
+}
+
+// capAssign assigns clients to open sites within capacities.
+type capAssign struct {
+	in    *instance
+	order []int // clients by decreasing weight
+	load  []float64
+}
+
+// assign gives each client, largest first, its cheapest open site with
+// room, then shifts clients to cheaper sites with room while that helps.
+// The cost is +Inf when some client fits nowhere.
+func (ca *capAssign) assign(open []int) ([]int, float64) {
+	in := ca.in
+	for _, j := range open {
+		ca.load[j] = 0
+	}
+	asg := make([]int, in.n)
+	cost := 0.0
+	for _, i := range ca.order {
+		row := in.a[i*in.m : (i+1)*in.m]
+		best, bj := math.Inf(1), -1
+		for _, j := range open {
+			if ca.load[j]+in.w[i] <= in.capacity[j] && row[j] < best {
+				best, bj = row[j], j
+			}
+		}
+		if bj < 0 {
+			return asg, math.Inf(1)
+		}
+		asg[i] = bj
+		ca.load[bj] += in.w[i]
+		cost += best
+	}
+	for moved := true; moved; {
+		moved = false
+		for i := 0; i < in.n; i++ {
+			row := in.a[i*in.m : (i+1)*in.m]
+			cur := asg[i]
+			for _, j := range open {
+				if row[j] < row[cur] && ca.load[j]+in.w[i] <= in.capacity[j] {
+					cur = j
+				}
+			}
+			if cur != asg[i] {
+				ca.load[asg[i]] -= in.w[i]
+				ca.load[cur] += in.w[i]
+				cost += row[cur] - row[asg[i]]
+				asg[i] = cur
+				moved = true
+			}
+		}
+	}
+	return asg, cost
+}

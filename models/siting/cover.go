@@ -1,0 +1,576 @@
+package siting
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sort"
+)
+
+// coverer solves the maximal covering problem for k open sites at one
+// radius: maximise the weight of clients within the radius of an open site
+// (Church & ReVelle 1974). It keeps per client how many open sites cover it.
+type coverer struct {
+	in     *instance
+	w      []float64 // client weights for this problem
+	cov    [][]int   // per column: clients it covers
+	k      int       // sites open in total (existing included)
+	count  []int
+	isOpen []bool
+	open   []int
+	value  float64
+	mark   []bool
+}
+
+func (in *instance) newCoverer(radius float64, w []float64, k int) *coverer {
+	cv := &coverer{in: in, w: w, k: k, cov: make([][]int, in.m), count: make([]int, in.n),
+		isOpen: make([]bool, in.m), mark: make([]bool, in.n)}
+	for i := 0; i < in.n; i++ {
+		for j, c := range in.c[i*in.m : (i+1)*in.m] {
+			if c <= radius {
+				cv.cov[j] = append(cv.cov[j], i)
+			}
+		}
+	}
+	return cv
+}
+
+func (cv *coverer) reset(open []int) {
+	for i := range cv.count {
+		cv.count[i] = 0
+	}
+	for j := range cv.isOpen {
+		cv.isOpen[j] = false
+	}
+	cv.open = append(cv.open[:0], open...)
+	cv.value = 0
+	for _, j := range open {
+		cv.isOpen[j] = true
+		for _, i := range cv.cov[j] {
+			if cv.count[i] == 0 {
+				cv.value += cv.w[i]
+			}
+			cv.count[i]++
+		}
+	}
+}
+
+// gain is the weight j would newly cover.
+func (cv *coverer) gain(j int) float64 {
+	g := 0.0
+	for _, i := range cv.cov[j] {
+		if cv.count[i] == 0 {
+			g += cv.w[i]
+		}
+	}
+	return g
+}
+
+// greedy opens the forced columns, then the column adding most coverage.
+func (cv *coverer) greedy() {
+	var open []int
+	for j := 0; j < cv.in.m; j++ {
+		if cv.in.forced[j] {
+			open = append(open, j)
+		}
+	}
+	cv.reset(open)
+	for len(cv.open) < cv.k {
+		best, bj := -1.0, -1
+		for j := 0; j < cv.in.m; j++ {
+			if !cv.isOpen[j] {
+				if g := cv.gain(j); g > best {
+					best, bj = g, j
+				}
+			}
+		}
+		if bj < 0 {
+			break
+		}
+		cv.add(bj)
+	}
+}
+
+func (cv *coverer) add(j int) {
+	cv.isOpen[j] = true
+	cv.open = append(cv.open, j)
+	for _, i := range cv.cov[j] {
+		if cv.count[i] == 0 {
+			cv.value += cv.w[i]
+		}
+		cv.count[i]++
+	}
+}
+
+func (cv *coverer) remove(f int) {
+	cv.isOpen[f] = false
+	for k, x := range cv.open {
+		if x == f {
+			cv.open = slices.Delete(cv.open, k, k+1)
+			break
+		}
+	}
+	for _, i := range cv.cov[f] {
+		cv.count[i]--
+		if cv.count[i] == 0 {
+			cv.value -= cv.w[i]
+		}
+	}
+}
+
+// descend applies improving swaps (open j, close f) until none is left.
+func (cv *coverer) descend(ctx context.Context) {
+	eps := 1e-9 * math.Max(1, cv.value)
+	for improved := true; improved && ctx.Err() == nil; {
+		improved = false
+		for j := 0; j < cv.in.m; j++ {
+			if cv.isOpen[j] {
+				continue
+			}
+			g := 0.0
+			for _, i := range cv.cov[j] {
+				cv.mark[i] = true
+				if cv.count[i] == 0 {
+					g += cv.w[i]
+				}
+			}
+			best, bf := math.Inf(1), -1
+			for _, f := range cv.open {
+				if cv.in.forced[f] {
+					continue
+				}
+				loss := 0.0
+				for _, i := range cv.cov[f] {
+					if cv.count[i] == 1 && !cv.mark[i] {
+						loss += cv.w[i]
+					}
+				}
+				if loss < best {
+					best, bf = loss, f
+				}
+			}
+			for _, i := range cv.cov[j] {
+				cv.mark[i] = false
+			}
+			if bf >= 0 && g-best > eps {
+				cv.remove(bf)
+				cv.add(j)
+				improved = true
+			}
+		}
+	}
+}
+
+// bound is a Lagrangian upper bound on the covered weight: relaxing
+// z_i ≤ Σ_{j covers i} y_j with μ_i ≥ 0 gives
+//
+//	U(μ) = Σ_i max(0, w_i − μ_i) + max { Σ_j y_j Σ_{i ∈ cov(j)} μ_i : Σ y = k, forced y = 1 },
+//
+// minimised by subgradient steps. lb is the best known covered weight.
+func (cv *coverer) bound(ctx context.Context, lb float64, iters int) float64 {
+	in := cv.in
+	mu := make([]float64, in.n)
+	for i := range mu {
+		mu[i] = cv.w[i] / 2
+	}
+	score := make([]float64, in.m)
+	g := make([]float64, in.n)
+	free := make([]int, 0, in.m)
+	best := math.Inf(1)
+	theta, stale := 2.0, 0
+	for it := 0; it < iters && theta > 1e-4; it++ {
+		if it%32 == 0 && ctx.Err() != nil {
+			break
+		}
+		U := 0.0
+		for i, x := range mu {
+			if cv.w[i] > x {
+				U += cv.w[i] - x
+				g[i] = -1
+			} else {
+				g[i] = 0
+			}
+		}
+		free = free[:0]
+		nOpen := 0
+		for j := 0; j < in.m; j++ {
+			s := 0.0
+			for _, i := range cv.cov[j] {
+				s += mu[i]
+			}
+			score[j] = s
+			if in.forced[j] {
+				U += s
+				nOpen++
+				for _, i := range cv.cov[j] {
+					g[i]++
+				}
+			} else {
+				free = append(free, j)
+			}
+		}
+		need := cv.k - nOpen
+		if need > 0 {
+			sort.Slice(free, func(x, y int) bool { return score[free[x]] > score[free[y]] })
+			for _, j := range free[:min(need, len(free))] {
+				U += score[j]
+				for _, i := range cv.cov[j] {
+					g[i]++
+				}
+			}
+		}
+		if U < best-1e-9*math.Max(1, U) {
+			best, stale = U, 0
+		} else if stale++; stale >= 20 {
+			theta /= 2
+			stale = 0
+		}
+		if best-lb <= 1e-9*math.Max(1, lb) {
+			break
+		}
+		norm := 0.0
+		for i, x := range g {
+			// Projected: a zero multiplier cannot fall further.
+			if mu[i] == 0 && x > 0 {
+				g[i] = 0
+				continue
+			}
+			norm += x * x
+		}
+		if norm == 0 {
+			break
+		}
+		t := theta * (U - lb) / norm
+		for i, x := range g {
+			mu[i] = math.Max(0, mu[i]-t*x)
+		}
+	}
+	return best
+}
+
+// enumerable reports whether choosing need of free columns is small enough
+// to try every combination.
+func enumerable(free, need int, work int) bool {
+	c := 1.0
+	for k := 0; k < need; k++ {
+		c = c * float64(free-k) / float64(k+1)
+		if c*float64(work) > 3e8 {
+			return false
+		}
+	}
+	return true
+}
+
+// combinations calls fn with every need-subset of cols (fn's slice is reused).
+func combinations(ctx context.Context, cols []int, need int, fn func([]int)) bool {
+	idx := make([]int, need)
+	for k := range idx {
+		idx[k] = k
+	}
+	pick := make([]int, need)
+	for count := 0; ; count++ {
+		if count%4096 == 0 && ctx.Err() != nil {
+			return false
+		}
+		for k, x := range idx {
+			pick[k] = cols[x]
+		}
+		fn(pick)
+		k := need - 1
+		for k >= 0 && idx[k] == len(cols)-need+k {
+			k--
+		}
+		if k < 0 {
+			return true
+		}
+		idx[k]++
+		for l := k + 1; l < need; l++ {
+			idx[l] = idx[l-1] + 1
+		}
+	}
+}
+
+// solveCover finds k sites maximising covered weight; proven is true when
+// the result is optimal.
+func (cv *coverer) solve(ctx context.Context) (open []int, value, bound float64, proven bool) {
+	cv.greedy()
+	cv.descend(ctx)
+	total := 0.0
+	for _, x := range cv.w {
+		total += x
+	}
+	best := slices.Clone(cv.open)
+	value = cv.value
+	if value >= total-1e-9*math.Max(1, total) {
+		return best, value, value, true
+	}
+	bound = cv.bound(ctx, value, 3000)
+	if bound <= value+1e-9*math.Max(1, value) {
+		return best, value, value, true
+	}
+	var forced, free []int
+	for j := 0; j < cv.in.m; j++ {
+		if cv.in.forced[j] {
+			forced = append(forced, j)
+		} else if len(cv.cov[j]) > 0 {
+			free = append(free, j)
+		}
+	}
+	need := cv.k - len(forced)
+	if need > len(free) {
+		need = len(free)
+	}
+	if need > 0 && enumerable(len(free), need, cv.in.n) {
+		set := make([]int, 0, cv.k)
+		done := combinations(ctx, free, need, func(pick []int) {
+			set = append(append(set[:0], forced...), pick...)
+			cv.reset(set)
+			if cv.value > value+1e-12 {
+				value = cv.value
+				best = slices.Clone(set)
+			}
+		})
+		if done {
+			return best, value, value, true
+		}
+	}
+	return best, value, math.Max(bound, value), false
+}
+
+// pad fills open up to k columns (cheapest first) so that solutions that
+// cover everything with fewer sites still report k.
+func (in *instance) pad(open []int, k int) []int {
+	isOpen := make([]bool, in.m)
+	for _, j := range open {
+		isOpen[j] = true
+	}
+	for j := 0; j < in.m && len(open) < k; j++ {
+		if !isOpen[j] {
+			open = append(open, j)
+			isOpen[j] = true
+		}
+	}
+	return open
+}
+
+func (in *instance) covered(open []int, radius float64) []bool {
+	out := make([]bool, in.n)
+	for i := range out {
+		for _, j := range open {
+			if in.c[i*in.m+j] <= radius {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// mclp solves the maximal covering location problem.
+func (in *instance) mclp(ctx context.Context, _ uint64) Solution {
+	cv := in.newCoverer(in.radius, in.w, in.p)
+	open, value, bound, proven := cv.solve(ctx)
+	open = in.pad(open, in.p)
+	asg, _ := in.nearest(open)
+	return Solution{Chosen: in.chosen(open), Objective: value, Bound: bound, Assignment: asg,
+		Covered: in.covered(open, in.radius), Optimal: proven}
+}
+
+// unit is a weight of 1 per client: coverage problems count clients.
+func (in *instance) unit() []float64 {
+	w := make([]float64, in.n)
+	for i := range w {
+		w[i] = 1
+	}
+	return w
+}
+
+// lscp solves the location set covering problem (Toregas et al. 1971):
+// the fewest sites (beyond Existing, Required included) that put every
+// client of positive weight within Radius.
+func (in *instance) lscp(ctx context.Context, _ uint64) (Solution, error) {
+	w := make([]float64, in.n)
+	for i := range w {
+		if in.w[i] > 0 {
+			w[i] = 1
+		}
+	}
+	for i := 0; i < in.n; i++ {
+		if w[i] == 0 {
+			continue
+		}
+		ok := false
+		for j := 0; j < in.m && !ok; j++ {
+			ok = in.c[i*in.m+j] <= in.radius
+		}
+		if !ok {
+			return Solution{}, errf("radius", "client %d has no candidate within %v", i, in.radius)
+		}
+	}
+	nExisting := 0
+	for _, e := range in.existing {
+		if e {
+			nExisting++
+		}
+	}
+	// Greedy set cover gives a first answer.
+	cv := in.newCoverer(in.radius, w, in.m)
+	var open []int
+	for j := 0; j < in.m; j++ {
+		if in.forced[j] {
+			open = append(open, j)
+		}
+	}
+	cv.reset(open)
+	total := 0.0
+	for _, x := range w {
+		total += x
+	}
+	for cv.value < total-0.5 {
+		best, bj := -1.0, -1
+		for j := 0; j < in.m; j++ {
+			if !cv.isOpen[j] {
+				if g := cv.gain(j); g > best {
+					best, bj = g, j
+				}
+			}
+		}
+		cv.add(bj)
+	}
+	best := slices.Clone(cv.open)
+	lower := in.nForced
+	proven := false
+	// Try one site fewer while full coverage stays possible.
+	for k := len(best) - 1; k >= max(in.nForced, 1); k-- {
+		if ctx.Err() != nil {
+			break
+		}
+		sub := in.newCoverer(in.radius, w, k)
+		open, value, bound, ok := sub.solve(ctx)
+		if value >= total-0.5 {
+			best = slices.Clone(open)
+			continue
+		}
+		if ok || bound < total-0.5 {
+			lower = k + 1
+			proven = true
+		}
+		break
+	}
+	if len(best) == max(in.nForced, 1) {
+		proven = true
+	}
+	if proven {
+		lower = len(best)
+	}
+	asg, _ := in.nearest(best)
+	sites := float64(len(best) - nExisting)
+	return Solution{Chosen: in.chosen(best), Objective: sites, Bound: math.Min(float64(lower-nExisting), sites),
+		Assignment: asg, Covered: in.covered(best, in.radius), Optimal: proven}, nil
+}
+
+// pcenter minimises the largest client-to-site cost (Hakimi 1965) by
+// searching the sorted distinct costs for the smallest radius that p sites
+// can cover completely, each test an MCLP.
+func (in *instance) pcenter(ctx context.Context, seed uint64) Solution {
+	w := in.unit()
+	radii := slices.Clone(in.c)
+	slices.Sort(radii)
+	radii = slices.Compact(radii)
+	// Every client needs at least its nearest candidate: a first bound.
+	floor := 0.0
+	for i := 0; i < in.n; i++ {
+		floor = math.Max(floor, slices.Min(in.c[i*in.m:(i+1)*in.m]))
+	}
+	start := in.greedyCenter()
+	_, ub := in.maxCost(start)
+	best := start
+	lo := sort.SearchFloat64s(radii, floor) // radii[lo] may be feasible
+	hi := sort.SearchFloat64s(radii, ub)    // radii[hi] is feasible
+	proven, provenLo := true, lo
+	for lo < hi && ctx.Err() == nil {
+		mid := (lo + hi) / 2
+		cv := in.newCoverer(radii[mid], w, in.p)
+		open, value, bound, ok := cv.solve(ctx)
+		switch {
+		case value >= float64(in.n)-0.5:
+			best = in.pad(slices.Clone(open), in.p)
+			hi = mid
+		case ok || bound < float64(in.n)-0.5:
+			lo = mid + 1
+			provenLo = max(provenLo, lo) // every smaller radius fails too
+		default:
+			// Not proven either way: treat as infeasible and say so.
+			proven = false
+			lo = mid + 1
+		}
+	}
+	if ctx.Err() != nil {
+		proven = false
+	}
+	asg, obj := in.maxCost(best)
+	bound := obj
+	if !proven {
+		bound = floor
+		if provenLo < len(radii) {
+			bound = math.Max(floor, radii[provenLo])
+		}
+	}
+	return Solution{Chosen: in.chosen(best), Objective: obj, Bound: math.Min(bound, obj), Assignment: asg, Optimal: proven}
+}
+
+// maxCost assigns each client to its cheapest open site and returns the
+// largest such cost.
+func (in *instance) maxCost(open []int) ([]int, float64) {
+	asg := make([]int, in.n)
+	worst := 0.0
+	for i := 0; i < in.n; i++ {
+		best := math.Inf(1)
+		for _, j := range open {
+			if c := in.c[i*in.m+j]; c < best {
+				best, asg[i] = c, j
+			}
+		}
+		worst = math.Max(worst, best)
+	}
+	return asg, worst
+}
+
+// greedyCenter opens the forced sites, then repeatedly the site nearest to
+// the worst-served client (a farthest-first start).
+func (in *instance) greedyCenter() []int {
+	var open []int
+	for j := 0; j < in.m; j++ {
+		if in.forced[j] {
+			open = append(open, j)
+		}
+	}
+	isOpen := make([]bool, in.m)
+	for _, j := range open {
+		isOpen[j] = true
+	}
+	for len(open) < in.p {
+		worst, wi := -1.0, 0
+		for i := 0; i < in.n; i++ {
+			d := math.Inf(1)
+			for _, j := range open {
+				d = math.Min(d, in.c[i*in.m+j])
+			}
+			if d > worst {
+				worst, wi = d, i
+			}
+		}
+		bj, bc := -1, math.Inf(1)
+		for j := 0; j < in.m; j++ {
+			if !isOpen[j] && in.c[wi*in.m+j] < bc {
+				bj, bc = j, in.c[wi*in.m+j]
+			}
+		}
+		if bj < 0 {
+			break
+		}
+		open = append(open, bj)
+		isOpen[bj] = true
+	}
+	return open
+}
