@@ -98,7 +98,8 @@ func (s *Sync) Run(ctx context.Context) error {
 
 // session connects, listens, resynchronises, then applies batches of
 // notifications until the connection fails. listened reports whether it
-// got as far as listening.
+// got as far as following notifications (so a failing resync keeps
+// backing off).
 func (s *Sync) session(ctx context.Context) (listened bool, err error) {
 	cfg := s.pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = "onemap sync"
@@ -121,7 +122,7 @@ func (s *Sync) session(ctx context.Context) (listened bool, err error) {
 	start := time.Now()
 	replaced, err := s.resync(ctx)
 	if err != nil {
-		return true, fmt.Errorf("resynchronise: %w", err)
+		return false, fmt.Errorf("resynchronise: %w", err)
 	}
 	s.pid.Store(conn.PgConn().PID())
 	defer s.pid.Store(0)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/data/pgtest"
 	"github.com/onemap/onemap/layers"
@@ -74,16 +76,19 @@ func running(t *testing.T, d *data.District) (*pgtest.DB, *layers.Catalog, *Sync
 	return db, cat, s, ev
 }
 
-// eventually polls cond until it holds or the deadline passes.
+// eventually polls cond until it holds or the deadline passes, and logs
+// how long it took.
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	start := time.Now()
+	deadline := start.Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v", what, within)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+	t.Logf("%s: after %v", what, time.Since(start).Round(time.Millisecond))
 }
 
 // feature returns the layer's current feature with the id.
@@ -246,5 +251,74 @@ func TestSyncIgnoresOtherSchemas(t *testing.T) {
 	}
 	if n := len(ev.of(layers.Schools)); n != 1 {
 		t.Errorf("schools changed %d times, want once", n)
+	}
+}
+
+func TestSyncPingsAnIdleConnectionAndStillListens(t *testing.T) {
+	db := migrated(t)
+	d := smallDistrict(2)
+	if err := Write(context.Background(), db.Pool, d); err != nil {
+		t.Fatal(err)
+	}
+	cat := catalogOf(d)
+	s := NewSync(db.Pool, cat, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	s.Idle = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	eventually(t, 10*time.Second, "sync listening", func() bool { return s.pid.Load() != 0 })
+	pid := s.pid.Load()
+	time.Sleep(60 * time.Millisecond) // several idle pings
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE cameras SET name = 'pinged'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Second, "edit after idle pings", func() bool {
+		l, _ := cat.Layer(layers.Cameras)
+		return l.Snapshot().At(0).Properties["name"] == "pinged"
+	})
+	if p := s.pid.Load(); p != pid {
+		t.Errorf("listener reconnected (pid %d → %d) while idle", pid, p)
+	}
+}
+
+// lines is a slog handler target that keeps what was logged.
+type lines struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	return len(p), nil
+}
+
+func (l *lines) String() string { l.mu.Lock(); defer l.mu.Unlock(); return string(l.buf) }
+
+func TestSyncWithoutDatabaseKeepsCatalogAndRetries(t *testing.T) {
+	// Port 1 refuses connections: the database is "gone" from the start.
+	pool, err := pgxpool.New(context.Background(), "postgres://onemap@127.0.0.1:1/onemap?connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	d := smallDistrict(3)
+	cat := catalogOf(d)
+	before, _ := cat.Layer(layers.Schools)
+	var log lines
+	s := NewSync(pool, cat, slog.New(slog.NewTextHandler(&log, nil)))
+	s.MinBackoff, s.MaxBackoff = time.Millisecond, 20*time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := s.Run(ctx); err != nil {
+		t.Errorf("Run after ctx ended: %v, want nil", err)
+	}
+	if n := strings.Count(log.String(), "no connection to the database"); n < 3 {
+		t.Errorf("logged %d failed attempts in 300 ms, want several:\n%s", n, log.String())
+	}
+	if after, _ := cat.Layer(layers.Schools); after != before || after.Snapshot().Len() != 3 {
+		t.Error("catalog changed while the database was unreachable")
 	}
 }
