@@ -95,7 +95,7 @@ func (g *gen) admin() {
 	for i := range g.streets {
 		u := &g.streets[i]
 		u.code = fmt.Sprintf("%s%03d", districtCode, i+1)
-		sn := streetNames[i%len(streetNames)]
+		sn := streetName(i)
 		u.name, u.nameEN = sn[0]+"街道", sn[1]+" Subdistrict"
 	}
 	seq := map[int32]int{}

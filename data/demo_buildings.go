@@ -54,7 +54,7 @@ func edgeHW(e redge) float64 {
 	if e.oneway {
 		return 10
 	}
-	return halfWidth[e.cls]
+	return halfWidth(e.cls)
 }
 
 // buildable reports whether a building may stand at (x, y).
@@ -76,7 +76,7 @@ func (g *gen) buildings() {
 		if cls < 0 {
 			return 0
 		}
-		return halfWidth[cls]
+		return halfWidth(uint8(cls))
 	}
 	for _, e := range rn.edges {
 		a, b := rn.nodes[e.a], rn.nodes[e.b]
@@ -217,7 +217,7 @@ func (g *gen) infill(gi int) (int, bool) {
 			continue
 		}
 		const hw, hd = 9.0, 8.0
-		if g.rd.nearestDist(x, y, 300) < hw+halfWidth[arterial]+4 {
+		if g.rd.nearestDist(x, y, 300) < hw+halfWidth(arterial)+4 {
 			continue
 		}
 		bl := building{c: [4][2]float64{{x - hw, y - hd}, {x + hw, y - hd}, {x + hw, y + hd}, {x - hw, y + hd}},

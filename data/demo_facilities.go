@@ -213,7 +213,8 @@ func (g *gen) facilities() {
 			grade, beds = "三级", 500+50*r.IntN(8)
 		}
 		zh, _ := names.place()
-		hs = append(hs, g.point(int64(len(hs)+1), s.x, s.y, map[string]any{"name": zh + "医院", "grade": grade, "beds": int64(beds)}))
+		kind := []string{"人民医院", "医院", "中医院", "妇幼保健院", "第二人民医院", "医院"}[i%6]
+		hs = append(hs, g.point(int64(len(hs)+1), s.x, s.y, map[string]any{"name": zh + kind, "grade": grade, "beds": int64(beds)}))
 	}
 	g.layers[layers.Hospitals] = hs
 
@@ -403,9 +404,15 @@ func (g *gen) floodPoints(r *rand.Rand) {
 		if rn.deg[i] == 0 {
 			continue
 		}
+		// low ground by the bay, the river banks, and underpasses where
+		// arterials cross
 		c := cellAtXY(n.x, n.y)
+		v := 0.8*math.Exp(-g.elev[c]/2) + 0.9*math.Exp(-math.Max(0, g.shape.riverDist(n.x, n.y))/180) + 0.02
+		if rn.maxH[i] == int8(arterial) && rn.maxV[i] == int8(arterial) {
+			v += 0.4
+		}
 		nodes = append(nodes, i)
-		w = append(w, math.Exp(-g.elev[c]/1.8))
+		w = append(w, v)
 	}
 	const total = 200
 	taken := map[int]bool{}

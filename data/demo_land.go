@@ -75,7 +75,7 @@ func (s *landShape) riverDist(x, y float64) float64 {
 func (s *landShape) inStar(x, y, scale float64) bool {
 	rx, ry := (x-s.cx)/(0.5*boxW), (y-s.cy)/(0.5*boxH)
 	th := math.Atan2(ry, rx)
-	r := 1 + 0.09*math.Sin(2*th+s.a[0]) + 0.06*math.Sin(3*th+s.a[1]) + 0.035*math.Sin(5*th+s.a[2])
+	r := 1 + 0.1*math.Sin(2*th+s.a[0]) + 0.08*math.Sin(3*th+s.a[1]) + 0.05*math.Sin(5*th+s.a[2]) + 0.03*math.Sin(7*th+s.a[5])
 	return math.Hypot(rx, ry) < scale*r && y > s.coastY(x)+40
 }
 

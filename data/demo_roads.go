@@ -14,13 +14,11 @@ const (
 	arterial
 )
 
-var (
-	className = [3]string{"local", "secondary", "arterial"}
-	classKmh  = [3]float64{30, 40, 60}
-	classLane = [3]int64{2, 4, 6}
-	// halfWidth is the half width of a two-way road of each class, metres.
-	halfWidth = [3]float64{6, 11, 18}
-)
+// className, classKmh and classLanes describe a road class.
+func className(c uint8) string  { return [...]string{"local", "secondary", "arterial"}[c] }
+func classKmh(c uint8) float64  { return [...]float64{30, 40, 60}[c] }
+func classLanes(c uint8) int64  { return [...]int64{2, 4, 6}[c] }
+func halfWidth(c uint8) float64 { return [...]float64{6, 11, 18}[c] } // of a two-way road, metres
 
 type rnode struct {
 	x, y float64
@@ -111,7 +109,7 @@ func (g *gen) roads() {
 	for j, c := range rn.rowCls {
 		switch c {
 		case arterial:
-			lineName[j] = arterialEW[ew%len(arterialEW)]
+			lineName[j] = arterialName(true, ew)
 			ew++
 		case secondary:
 			zh, _ := names.place()
@@ -121,7 +119,7 @@ func (g *gen) roads() {
 	for i, c := range rn.colCls {
 		switch c {
 		case arterial:
-			lineName[rn.nr+i] = arterialNS[ns%len(arterialNS)]
+			lineName[rn.nr+i] = arterialName(false, ns)
 			ns++
 		case secondary:
 			zh, _ := names.place()
@@ -353,13 +351,13 @@ func (rn *roadNet) features() []layers.Feature {
 				ls = append(ls, rn.nodes[e.b].p)
 			}
 		}
-		lanes := classLane[e0.cls]
+		lanes := classLanes(e0.cls)
 		if e0.oneway {
 			lanes /= 2
 		}
 		fs = append(fs, layers.Feature{ID: int64(len(fs) + 1), Geometry: ls, Properties: map[string]any{
-			"name": e0.name, "class": className[e0.cls], "oneway": e0.oneway,
-			"speed_kmh": classKmh[e0.cls], "lanes": lanes,
+			"name": e0.name, "class": className(e0.cls), "oneway": e0.oneway,
+			"speed_kmh": classKmh(e0.cls), "lanes": lanes,
 		}})
 		run = run[:0]
 	}

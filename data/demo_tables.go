@@ -19,12 +19,14 @@ const (
 	classSize      = 45
 )
 
-// crudeBirthRate is births per 1,000 residents in the district by year,
+// crudeBirthRate is births per 1,000 residents in the district in year y,
 // 2000–2026: a slow rise, the two-child peak of 2016–17, then the fall.
-var crudeBirthRate = [...]float64{
-	10.5, 10.8, 11.0, 11.2, 11.5, 11.8, 12.0, 12.2, 12.5, 12.6, // 2000–2009
-	12.8, 13.0, 13.6, 13.2, 13.6, 13.4, 15.5, 16.2, 14.8, 13.9, // 2010–2019
-	11.9, 10.7, 9.6, 9.0, 9.7, 8.8, 8.5, // 2020–2026
+func crudeBirthRate(y int) float64 {
+	return [...]float64{
+		10.5, 10.8, 11.0, 11.2, 11.5, 11.8, 12.0, 12.2, 12.5, 12.6, // 2000–2009
+		12.8, 13.0, 13.6, 13.2, 13.6, 13.4, 15.5, 16.2, 14.8, 13.9, // 2010–2019
+		11.9, 10.7, 9.6, 9.0, 9.7, 8.8, 8.5, // 2020–2026
+	}[y-firstBirthYear]
 }
 
 // poisson draws a Poisson count with mean lam.
@@ -89,7 +91,7 @@ func (g *gen) tables() {
 		for k := range nYears {
 			y := firstBirthYear + k
 			pop := float64(u.res) * math.Max(0.35, 1+growth*float64(y-demoYear))
-			births[gi][k] = poisson(r, pop*crudeBirthRate[k]/1000*fert)
+			births[gi][k] = poisson(r, pop*crudeBirthRate(y)/1000*fert)
 		}
 		for k := birthTableFrom - firstBirthYear; k < nYears; k++ {
 			g.births = append(g.births, BirthRow{Grid: u.code, Year: firstBirthYear + k, Births: births[gi][k]})
@@ -453,7 +455,7 @@ func (g *gen) housingProjects(r *rand.Rand) {
 		p := ll(cellCentre(int(best)))
 		g.housing = append(g.housing, HousingProject{
 			ID: int64(i + 1), Name: zh + suffix[r.IntN(len(suffix))], Grid: u.code,
-			Lon: p[0], Lat: p[1], Dwellings: dw, Completion: year,
+			Lon: round(p[0], 6), Lat: round(p[1], 6), Dwellings: dw, Completion: year,
 		})
 	}
 }

@@ -757,3 +757,130 @@ func mvtFeature(f layers.Feature) *geojson.Feature {
 	gf.Properties = geojson.Properties(f.Properties)
 	return gf
 }
+
+// TestEnrolmentBacktest forecasts total enrolment in 2026 from the years up
+// to 2025 (and 2023) with the plain cohort model the school model uses
+// (mean of the last three birth-to-intake and grade-progression ratios) and
+// checks the district-level error the school model must reach: ≤ 2% one
+// year ahead, ≤ 4% three years ahead.
+func TestEnrolmentBacktest(t *testing.T) {
+	d := demo()
+	births := map[string]map[int]int{} // grid → year → births
+	for _, b := range d.Births {
+		if births[b.Grid] == nil {
+			births[b.Grid] = map[int]int{}
+		}
+		births[b.Grid][b.Year] += b.Births
+	}
+	type key struct {
+		school int64
+		year   int
+		grade  int
+	}
+	pupils := map[key]float64{}
+	for _, e := range d.Enrolment {
+		pupils[key{e.SchoolID, e.Year, e.Grade}] = float64(e.Pupils)
+	}
+	catchBirths := map[int64]map[int]float64{}
+	feeders := map[int64][]int64{} // junior school → primary schools
+	primOfGrid := map[string]int64{}
+	for _, c := range d.Catchments {
+		if c.Level == "primary" {
+			catchBirths[c.SchoolID] = map[int]float64{}
+			for _, g := range c.Grids {
+				primOfGrid[g] = c.SchoolID
+				for y, n := range births[g] {
+					catchBirths[c.SchoolID][y] += float64(n)
+				}
+			}
+		}
+	}
+	for _, c := range d.Catchments {
+		if c.Level == "junior" {
+			seen := map[int64]bool{}
+			for _, g := range c.Grids {
+				if p := primOfGrid[g]; !seen[p] {
+					seen[p] = true
+					feeders[c.SchoolID] = append(feeders[c.SchoolID], p)
+				}
+			}
+		}
+	}
+	var schools []int64
+	for _, c := range d.Catchments {
+		schools = append(schools, c.SchoolID)
+	}
+	slices.Sort(schools)
+	mean3 := func(f func(y int) (float64, bool), last int) float64 {
+		s, n := 0.0, 0
+		for y := last; y > last-6 && n < 3; y-- {
+			if v, ok := f(y); ok {
+				s += v
+				n++
+			}
+		}
+		return s / float64(n)
+	}
+	const target = 2026
+	for _, k := range []int{1, 3} {
+		base := target - k
+		est := map[key]float64{}
+		get := func(s int64, y, g int) float64 {
+			if y <= base {
+				return pupils[key{s, y, g}]
+			}
+			return est[key{s, y, g}]
+		}
+		for y := base + 1; y <= target; y++ {
+			for _, s := range schools {
+				if _, primary := catchBirths[s]; primary {
+					r := mean3(func(yy int) (float64, bool) {
+						b := catchBirths[s][yy-6]
+						return pupils[key{s, yy, 1}] / b, b > 0
+					}, base)
+					est[key{s, y, 1}] = r * catchBirths[s][y-6]
+					for g := 2; g <= 6; g++ {
+						p := mean3(func(yy int) (float64, bool) {
+							prev := pupils[key{s, yy - 1, g - 1}]
+							return pupils[key{s, yy, g}] / prev, prev > 0
+						}, base)
+						est[key{s, y, g}] = p * get(s, y-1, g-1)
+					}
+					continue
+				}
+				six := func(yy int) float64 {
+					v := 0.0
+					for _, p := range feeders[s] {
+						v += get(p, yy, 6)
+					}
+					return v
+				}
+				r := mean3(func(yy int) (float64, bool) { return pupils[key{s, yy, 7}] / six(yy-1), six(yy-1) > 0 }, base)
+				est[key{s, y, 7}] = r * six(y-1)
+				for g := 8; g <= 9; g++ {
+					p := mean3(func(yy int) (float64, bool) {
+						prev := pupils[key{s, yy - 1, g - 1}]
+						return pupils[key{s, yy, g}] / prev, prev > 0
+					}, base)
+					est[key{s, y, g}] = p * get(s, y-1, g-1)
+				}
+			}
+		}
+		var act, fc, catchErr float64
+		for _, s := range schools {
+			var a, f float64
+			for g := 1; g <= 9; g++ {
+				a += pupils[key{s, target, g}]
+				f += est[key{s, target, g}]
+			}
+			act += a
+			fc += f
+			catchErr += math.Abs(f-a) / a
+		}
+		mape := math.Abs(fc-act) / act
+		t.Logf("%d year(s) ahead: district error %.2f%%, mean catchment error %.2f%%", k, 100*mape, 100*catchErr/float64(len(schools)))
+		if lim := map[int]float64{1: 0.02, 3: 0.04}[k]; mape > lim {
+			t.Errorf("%d year(s) ahead: district error %.2f%% > %.0f%%", k, 100*mape, 100*lim)
+		}
+	}
+}
