@@ -306,7 +306,7 @@ func (m *compiled) projectPrimary(l *level, H int) {
 			F[c] += m.floatingAt(g, y)
 		}
 		for c := range nc {
-			cur[c*ng] = l.entry[c]*m.entryFactor(l, c)*B[c] + f*F[c]
+			cur[c*ng] = max(0, l.entry[c]*m.entryFactor(l, c)*B[c]+f*F[c])
 			for g := 1; g < ng; g++ {
 				cur[c*ng+g] = l.prog[c][g-1] * prev[c*ng+g-1]
 			}

@@ -1,0 +1,331 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/scenario"
+	"github.com/onemap/onemap/models/school"
+)
+
+// School serves the school-place model and the planners' scenarios:
+//
+//	GET    /api/school/projection?years=5&scenario=baseline|ID&level=all|primary|junior&format=json|csv
+//	POST   /api/school/projection?years=&level=&format=   body: a whole school.Input (run offline data; nothing stored)
+//	GET    /api/school/backtest
+//	GET    /api/school/chart.svg?catchment=CODE&scenario=&level=&years=   (no catchment: the district)
+//	POST   /api/school/layer?scenario=&year=   (planner) puts the school_pressure layer in the catalog
+//	GET    /api/scenarios?model=school          list ("model=" empty: every model)
+//	POST   /api/scenarios                       (planner) {"model":"school","name","description","changes":[…]}
+//	GET    /api/scenarios/{id}
+//	DELETE /api/scenarios/{id}                  (planner)
+//	GET    /api/scenarios/{id}/compare?changed=true
+type School struct {
+	baseline func(ctx context.Context) (*school.Input, error)
+	svc      *scenario.Service
+	catalog  *layers.Catalog
+}
+
+// NewSchool serves the school model over baseline (the current input, e.g.
+// school.FromDistrict of the loaded district), with scenarios kept by svc
+// (the school model is added to svc.Models when missing; other models' scenarios
+// are listed, stored and compared through the same routes) and the
+// school_pressure layer put into catalog.
+func NewSchool(baseline func(ctx context.Context) (*school.Input, error), svc *scenario.Service, catalog *layers.Catalog) *School {
+	if svc.Models == nil {
+		svc.Models = map[string]scenario.Model{}
+	}
+	if _, ok := svc.Models[school.Name]; !ok {
+		svc.Models[school.Name] = school.Scenarios{Baseline: baseline}
+	}
+	return &School{baseline: baseline, svc: svc, catalog: catalog}
+}
+
+// Register adds the school and scenario routes to mux.
+func (s *School) Register(mux *http.ServeMux, log *slog.Logger, tokens Tokens) {
+	mux.Handle("GET /api/school/projection", Handle(log, s.projection))
+	mux.Handle("POST /api/school/projection", Handle(log, s.projectInput))
+	mux.Handle("GET /api/school/backtest", Handle(log, s.backtest))
+	mux.Handle("GET /api/school/chart.svg", Handle(log, s.chart))
+	mux.Handle("POST /api/school/layer", Handle(log, tokens.Require(Planner, s.layer)))
+	mux.Handle("GET /api/scenarios", Handle(log, s.list))
+	mux.Handle("POST /api/scenarios", Handle(log, tokens.Require(Planner, s.create)))
+	mux.Handle("GET /api/scenarios/{id}", Handle(log, s.get))
+	mux.Handle("DELETE /api/scenarios/{id}", Handle(log, tokens.Require(Planner, s.remove)))
+	mux.Handle("GET /api/scenarios/{id}/compare", Handle(log, s.compare))
+}
+
+// modelError maps the model's and the store's errors to client errors.
+func modelError(err error) error {
+	var fe *scenario.FieldError
+	var we *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &we):
+		return err
+	case errors.As(err, &fe):
+		return BadRequest(fe.Field, "%s", fe.Message)
+	case errors.Is(err, scenario.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Field: "id", Message: err.Error(), Err: err}
+	case errors.Is(err, scenario.ErrExists):
+		return &Error{Status: http.StatusConflict, Field: "name", Message: err.Error(), Err: err}
+	}
+	return err
+}
+
+// run projects the named scenario (baseline when empty).
+func (s *School) run(ctx context.Context, id string, years int) (*school.Result, error) {
+	base, err := s.baseline(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" || id == scenario.Baseline {
+		return school.Project(base, school.Options{Years: years, Scenario: scenario.Baseline})
+	}
+	sc, err := s.svc.Get(ctx, school.Name, id)
+	if err != nil {
+		return nil, &Error{Status: http.StatusNotFound, Field: "scenario", Message: err.Error(), Err: err}
+	}
+	in, err := school.Apply(base, sc.Changes)
+	if err != nil {
+		// Stored scenarios were valid when stored; the baseline has changed since.
+		var fe *scenario.FieldError
+		if errors.As(err, &fe) {
+			return nil, Unprocessable("scenario", "scenario %s no longer applies to the current data: %s", id, fe.Error())
+		}
+		return nil, err
+	}
+	return school.Project(in, school.Options{Years: years, Scenario: sc.Name})
+}
+
+func level(r *http.Request) (string, error) {
+	lv := r.URL.Query().Get("level")
+	switch lv {
+	case "", "all", school.Primary, school.Junior:
+		return lv, nil
+	}
+	return "", BadRequest("level", "%q: want primary, junior or all", lv)
+}
+
+func (s *School) writeResult(w http.ResponseWriter, r *http.Request, res *school.Result) error {
+	lv, err := level(r)
+	if err != nil {
+		return err
+	}
+	res = school.Filter(res, lv)
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		return WriteJSON(w, http.StatusOK, "", res)
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="school-projection.csv"`)
+		return school.WriteCSV(w, res)
+	default:
+		return BadRequest("format", "%q: want json or csv", f)
+	}
+}
+
+func (s *School) projection(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	years, err := ParseInt(q, "years", 5, 1, school.MaxYears)
+	if err != nil {
+		return err
+	}
+	if _, err := level(r); err != nil {
+		return err
+	}
+	res, err := s.run(r.Context(), q.Get("scenario"), years)
+	if err != nil {
+		return modelError(err)
+	}
+	return s.writeResult(w, r, res)
+}
+
+func (s *School) projectInput(w http.ResponseWriter, r *http.Request) error {
+	years, err := ParseInt(r.URL.Query(), "years", 5, 1, school.MaxYears)
+	if err != nil {
+		return err
+	}
+	var in school.Input
+	if err := DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	res, err := school.Project(&in, school.Options{Years: years, Scenario: "input"})
+	if err != nil {
+		return modelError(err)
+	}
+	return s.writeResult(w, r, res)
+}
+
+func (s *School) backtest(w http.ResponseWriter, r *http.Request) error {
+	base, err := s.baseline(r.Context())
+	if err != nil {
+		return err
+	}
+	bt, err := school.RunBacktest(base)
+	if err != nil {
+		return modelError(err)
+	}
+	return WriteJSON(w, http.StatusOK, "", bt)
+}
+
+func (s *School) chart(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	years, err := ParseInt(q, "years", school.MaxYears, 1, school.MaxYears)
+	if err != nil {
+		return err
+	}
+	lv, err := level(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.run(r.Context(), q.Get("scenario"), years)
+	if err != nil {
+		return modelError(err)
+	}
+	code := q.Get("catchment")
+	var found *school.Series
+	var title string
+	if code == "" {
+		if lv == "" || lv == "all" {
+			lv = school.Primary
+		}
+		for i := range res.District {
+			if res.District[i].Level == lv {
+				found = &res.District[i]
+			}
+		}
+		if found == nil {
+			return NotFound("level", "no %s schools", lv)
+		}
+		title = "District " + lv + " places"
+	} else {
+		for i := range res.Catchments {
+			if res.Catchments[i].Code == code {
+				found = &res.Catchments[i]
+			}
+		}
+		if found == nil {
+			return NotFound("catchment", "no catchment %q", code)
+		}
+		title = "Catchment " + code
+		if found.Name != "" {
+			title += " " + found.Name
+		}
+		title += " (" + found.Level + ")"
+	}
+	title += " — " + res.Scenario
+	w.Header().Set("Content-Type", "image/svg+xml")
+	return school.Chart(w, *found, res.BaseYear, title)
+}
+
+func (s *School) layer(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	base, err := s.baseline(r.Context())
+	if err != nil {
+		return err
+	}
+	year, err := ParseInt(q, "year", base.Year+1, base.Year+1, base.Year+school.MaxYears)
+	if err != nil {
+		return err
+	}
+	res, err := s.run(r.Context(), q.Get("scenario"), year-base.Year)
+	if err != nil {
+		return modelError(err)
+	}
+	n, err := school.PutLayer(s.catalog, res, year)
+	if err != nil {
+		return modelError(err)
+	}
+	return WriteJSON(w, http.StatusOK, "", map[string]any{"layer": school.LayerName, "features": n, "year": year, "scenario": res.Scenario})
+}
+
+func (s *School) list(w http.ResponseWriter, r *http.Request) error {
+	model := school.Name
+	if q := r.URL.Query(); q.Has("model") {
+		model = q.Get("model")
+	}
+	list, err := s.svc.List(r.Context(), model)
+	if err != nil {
+		return modelError(err)
+	}
+	return WriteJSON(w, http.StatusOK, "", map[string]any{"scenarios": list})
+}
+
+// scenarioRequest is the body of POST /api/scenarios.
+type scenarioRequest struct {
+	Model       string            `json:"model"`
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Changes     []scenario.Change `json:"changes"`
+}
+
+func (s *School) create(w http.ResponseWriter, r *http.Request) error {
+	var req scenarioRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Model == "" {
+		req.Model = school.Name
+	}
+	sc, err := s.svc.Create(r.Context(), scenario.Scenario{Model: req.Model, Name: req.Name, Description: req.Description, Changes: req.Changes})
+	if err != nil {
+		return modelError(err)
+	}
+	w.Header().Set("Location", "/api/scenarios/"+sc.ID)
+	return WriteJSON(w, http.StatusCreated, "", sc)
+}
+
+func (s *School) get(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	model := ""
+	if id == scenario.Baseline {
+		model = school.Name
+		if q := r.URL.Query(); q.Has("model") {
+			model = q.Get("model")
+		}
+	}
+	sc, err := s.svc.Get(r.Context(), model, id)
+	if err != nil {
+		return modelError(err)
+	}
+	return WriteJSON(w, http.StatusOK, "", sc)
+}
+
+func (s *School) remove(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.Delete(r.Context(), r.PathValue("id")); err != nil {
+		return modelError(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *School) compare(w http.ResponseWriter, r *http.Request) error {
+	changed := strings.EqualFold(r.URL.Query().Get("changed"), "true")
+	sc, deltas, err := s.svc.Compare(r.Context(), r.PathValue("id"))
+	if err != nil {
+		var fe *scenario.FieldError
+		if errors.As(err, &fe) && fe.Field != "id" {
+			return Unprocessable("scenario", "scenario no longer applies to the current data: %s", fe.Error())
+		}
+		return modelError(err)
+	}
+	if changed {
+		kept := deltas[:0:0]
+		for _, d := range deltas {
+			if d.Diff != 0 {
+				kept = append(kept, d)
+			}
+		}
+		deltas = kept
+	}
+	if deltas == nil {
+		deltas = []scenario.Delta{}
+	}
+	return WriteJSON(w, http.StatusOK, "", map[string]any{"scenario": sc, "deltas": deltas})
+}
