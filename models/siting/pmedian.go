@@ -119,6 +119,7 @@ type pmed struct {
 	seen  map[uint64]bool
 	rng   *rand.Rand
 	nodes int
+	iters int
 }
 
 // try runs the local search from open and keeps the result if it is the
@@ -156,6 +157,7 @@ func (ps *pmed) optimise(ctx context.Context, r *relax, fixOpen, fixClosed []boo
 		}
 		L, s, ok := r.eval(fixOpen, fixClosed, sel)
 		sel = s
+		ps.iters++
 		if !ok {
 			return math.Inf(1)
 		}
@@ -176,7 +178,7 @@ func (ps *pmed) optimise(ctx context.Context, r *relax, fixOpen, fixClosed []boo
 			ps.try(ctx, slices.Clone(sel))
 			break
 		}
-		if tryEvery > 0 && it%tryEvery == 0 {
+		if tryEvery > 0 && it%tryEvery == 0 && (it < 200 || it%(5*tryEvery) == 0) {
 			ps.try(ctx, slices.Clone(sel))
 		}
 		t := theta * (ps.ub - L) / norm
@@ -226,7 +228,11 @@ func (ps *pmed) branch(ctx context.Context, r *relax, fixOpen, fixClosed []bool,
 	}
 	ps.nodes++
 	in := ps.in
-	L := ps.optimise(ctx, r, fixOpen, fixClosed, 150, 8, 0.5, 25)
+	tryEvery := 0
+	if depth < 2 {
+		tryEvery = 20
+	}
+	L := ps.optimise(ctx, r, fixOpen, fixClosed, 60, 5, 0.3, tryEvery)
 	if math.IsInf(L, 1) || in.proves(L, ps.ub) {
 		return true
 	}
@@ -241,9 +247,9 @@ func (ps *pmed) branch(ctx context.Context, r *relax, fixOpen, fixClosed []bool,
 	ps.fix(r, L, sel, fixOpen, fixClosed)
 	// Branch on the selected free column with the largest ρ: the least
 	// certain member of the relaxed solution.
-	bj, worst := -1, math.Inf(-1)
+	bj, worst := -1, math.Inf(1)
 	for _, j := range sel {
-		if !fixOpen[j] && r.rho[j] > worst {
+		if !fixOpen[j] && r.rho[j] < worst {
 			bj, worst = j, r.rho[j]
 		}
 	}
