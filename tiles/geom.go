@@ -20,7 +20,8 @@ type projector struct {
 	scale       float64 // tile units per world width
 	x0, y0      float64 // the tile's origin in world tile units
 	clipBox     orb.Bound
-	searchBound orb.Bound
+	searchBound orb.Bound // what to ask the R-tree for
+	envelope    orb.Bound // the buffered tile as PostGIS compares it
 }
 
 func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
@@ -33,8 +34,47 @@ func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
 	p.clipBox = orb.Bound{Min: orb.Point{-buffer, -buffer}, Max: orb.Point{e + buffer, e + buffer}}
 	nw := p.unproject(orb.Point{-buffer, -buffer})
 	se := p.unproject(orb.Point{e + buffer, e + buffer})
-	p.searchBound = orb.Bound{Min: orb.Point{nw[0], se[1]}, Max: orb.Point{se[0], nw[1]}}
+	p.envelope = float4Bound(orb.Bound{Min: orb.Point{nw[0], se[1]}, Max: orb.Point{se[0], nw[1]}})
+	// The R-tree search must find everything the envelope test admits:
+	// widen by one tile unit and one float32 step.
+	nw = p.unproject(orb.Point{-buffer - 1, -buffer - 1})
+	se = p.unproject(orb.Point{e + buffer + 1, e + buffer + 1})
+	p.searchBound = float4Bound(float4Bound(orb.Bound{Min: orb.Point{nw[0], se[1]}, Max: orb.Point{se[0], nw[1]}}))
 	return p
+}
+
+// admits reports whether a feature with bound b is a candidate for the
+// tile. It is PostGIS's test for geom && ST_Transform(ST_TileEnvelope(z, x,
+// y, margin => buffer/extent), 4326): both boxes widened outwards to
+// float32, as PostGIS's index keys are, so that onemap and ST_AsMVT keep
+// the same features at the buffer's edge.
+func (p *projector) admits(b orb.Bound) bool {
+	return float4Bound(b).Intersects(p.envelope)
+}
+
+// float4Bound widens b outwards to the nearest float32 values, as PostGIS's
+// box2df does.
+func float4Bound(b orb.Bound) orb.Bound {
+	return orb.Bound{
+		Min: orb.Point{float4Down(b.Min[0]), float4Down(b.Min[1])},
+		Max: orb.Point{float4Up(b.Max[0]), float4Up(b.Max[1])},
+	}
+}
+
+func float4Down(d float64) float64 {
+	f := float32(d)
+	if float64(f) > d {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return float64(f)
+}
+
+func float4Up(d float64) float64 {
+	f := float32(d)
+	if float64(f) < d {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return float64(f)
 }
 
 // project returns the tile coordinates of a lon/lat point, unrounded.

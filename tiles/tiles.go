@@ -138,7 +138,7 @@ func (o Options) layers(srcs []Source, t maptile.Tile, level int) (mvt.Layers, e
 			cells = map[[2]int64]bool{}
 		}
 		for _, f := range found {
-			if f.Geometry == nil {
+			if f.Geometry == nil || !p.admits(f.Bound()) {
 				continue
 			}
 			g := p.geometry(f.Geometry, tol, minSize)
