@@ -47,7 +47,7 @@ func (g *gen) admin() {
 	for c := range w {
 		w[c] = g.dens[c] + 0.35*mean
 	}
-	sp := &splitter{member: make([]int32, nx*ny), lab: make([]int32, nx*ny)}
+	sp := &splitter{member: make([]int32, nx*ny), lab: make([]int32, nx*ny), best: make([]float64, nx*ny)}
 
 	streets := sp.split(r, all, nStreets, w, 4)
 	g.streets = orderUnits(streets, -1, 2500)
@@ -243,6 +243,7 @@ func apportion(total int, w []float64, minEach int, caps []int) []int {
 type splitter struct {
 	member []int32 // stamp of the set a cell belongs to
 	lab    []int32
+	best   []float64 // least distance pushed for a cell
 	stamp  int32
 	h      cellHeap
 }
@@ -318,6 +319,7 @@ func (sp *splitter) split(r *rand.Rand, cells []int32, k int, w []float64, iters
 func (sp *splitter) grow(cells []int32, seeds []int32) {
 	for _, c := range cells {
 		sp.lab[c] = -1
+		sp.best[c] = math.Inf(1)
 	}
 	sx := make([]float64, len(seeds))
 	sy := make([]float64, len(seeds))
@@ -339,7 +341,10 @@ func (sp *splitter) grow(cells []int32, seeds []int32) {
 			}
 			x, y := cellCentre(m)
 			dx, dy := x-sx[it.l], y-sy[it.l]
-			h.push(heapItem{dx*dx + dy*dy, int32(m), it.l})
+			if d := dx*dx + dy*dy; d < sp.best[m] {
+				sp.best[m] = d
+				h.push(heapItem{d, int32(m), it.l})
+			}
 		}
 	}
 }

@@ -84,8 +84,9 @@ func (g *gen) kmeans(r *rand.Rand, w []float64, k, iters int) [][2]float64 {
 		}
 	}
 	cs := make([][2]float64, k)
+	sm := newSampler(cw)
 	for i := range cs {
-		x, y := cellCentre(pick(r, cells, cw))
+		x, y := cellCentre(cells[sm.draw(r)])
 		cs[i] = [2]float64{x, y}
 	}
 	for range iters {
@@ -279,8 +280,9 @@ func (g *gen) cameras(r *rand.Rand) {
 			"name": name, "kind": kind, "channel": fmt.Sprintf("44030400001320%06d", id),
 		}))
 	}
+	sm := newSampler(w)
 	for len(fs) < total*3/4 {
-		i := pick(r, nodes, w)
+		i := nodes[sm.draw(r)]
 		n := rn.nodes[i]
 		k := 1 + r.IntN(2+int(max(rn.maxH[i], rn.maxV[i])))
 		for range k {
@@ -298,12 +300,9 @@ func (g *gen) cameras(r *rand.Rand) {
 		a, b := rn.nodes[e.a], rn.nodes[e.b]
 		ew = append(ew, (1+float64(e.cls))*(0.2+g.nodePeople(a)+g.nodePeople(b)))
 	}
-	idx := make([]int, len(rn.edges))
-	for i := range idx {
-		idx[i] = i
-	}
+	es := newSampler(ew)
 	for len(fs) < total {
-		ei := pick(r, idx, ew)
+		ei := es.draw(r)
 		e := rn.edges[ei]
 		a, b := rn.nodes[e.a], rn.nodes[e.b]
 		t := 0.2 + 0.6*r.Float64()
@@ -365,20 +364,17 @@ func (g *gen) hazards(r *rand.Rand, names *namer) {
 		{"chemicals", 70, map[string]float64{"industrial": 1, "commercial": 0.05}, []string{"加油站", "加气站", "危化品仓库", "实验室"}, []float64{0.15, 0.3, 0.35, 0.2}},
 	}
 	var fs []layers.Feature
-	idx := make([]int, len(g.blds))
-	for i := range idx {
-		idx[i] = i
-	}
 	for _, cl := range classes {
 		w := make([]float64, len(g.blds))
 		for i, b := range g.blds {
 			w[i] = cl.uses[b.use] * (1 + float64(b.floors)/20)
 		}
 		taken := map[int]bool{}
+		sm := newSampler(w)
 		for range cl.n {
-			i := pick(r, idx, w)
+			i := sm.draw(r)
 			for taken[i] {
-				i = pick(r, idx, w)
+				i = sm.draw(r)
 			}
 			taken[i] = true
 			b := g.blds[i]
@@ -417,8 +413,9 @@ func (g *gen) floodPoints(r *rand.Rand) {
 	const total = 200
 	taken := map[int]bool{}
 	var fs []layers.Feature
+	sm := newSampler(w)
 	for len(fs) < total {
-		i := pick(r, nodes, w)
+		i := nodes[sm.draw(r)]
 		if taken[i] {
 			continue
 		}

@@ -1,7 +1,9 @@
 package data
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
@@ -72,11 +74,17 @@ func (s *landShape) riverDist(x, y float64) float64 {
 	return math.Abs(x-s.riverX(y)) - s.riverHW(y)
 }
 
-func (s *landShape) inStar(x, y, scale float64) bool {
+// starRatio is how far out (x, y) lies in the outline's star shape: the
+// outline scaled by k holds the points whose ratio is below k. Points in or
+// by the bay are infinitely far.
+func (s *landShape) starRatio(x, y float64) float64 {
+	if y <= s.coastY(x)+40 {
+		return math.Inf(1)
+	}
 	rx, ry := (x-s.cx)/(0.5*boxW), (y-s.cy)/(0.5*boxH)
 	th := math.Atan2(ry, rx)
 	r := 1 + 0.1*math.Sin(2*th+s.a[0]) + 0.08*math.Sin(3*th+s.a[1]) + 0.05*math.Sin(5*th+s.a[2]) + 0.03*math.Sin(7*th+s.a[5])
-	return math.Hypot(rx, ry) < scale*r && y > s.coastY(x)+40
+	return math.Hypot(rx, ry) / r
 }
 
 func (s *landShape) smooth(x, y float64) float64 {
@@ -117,30 +125,31 @@ func (g *gen) land() {
 		g.cellA[iy] = geo.Area(orb.Polygon{{corner(0, iy), corner(1, iy), corner(1, iy+1), corner(0, iy+1), corner(0, iy)}})
 	}
 	// scale the outline to the target area
-	area := func(scale float64) float64 {
-		a := 0.0
-		for c := range nx * ny {
-			x, y := cellCentre(c)
-			if s.inStar(x, y, scale) {
-				a += g.cellA[c/nx]
-			}
-		}
-		return a
+	// the outline scaled so it holds targetArea: take cells in order of
+	// their scale ratio until the area is reached.
+	type cr struct {
+		c int
+		q float64
 	}
-	lo, hi := 0.5, 1.6
-	for range 28 {
-		mid := (lo + hi) / 2
-		if area(mid) < targetArea {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	s.scale = (lo + hi) / 2
-	g.inD = make([]bool, nx*ny)
-	for c := range nx * ny {
+	rs := make([]cr, nx*ny)
+	for c := range rs {
 		x, y := cellCentre(c)
-		g.inD[c] = s.inStar(x, y, s.scale)
+		rs[c] = cr{c, s.starRatio(x, y)}
+	}
+	slices.SortFunc(rs, func(a, b cr) int {
+		if c := cmp.Compare(a.q, b.q); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.c, b.c)
+	})
+	g.inD = make([]bool, nx*ny)
+	area := 0.0
+	for _, v := range rs {
+		if area >= targetArea || math.IsInf(v.q, 1) {
+			break
+		}
+		g.inD[v.c] = true
+		area += g.cellA[v.c/nx]
 	}
 	keepLargestComponent(g.inD)
 	fillHoles(g.inD)

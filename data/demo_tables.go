@@ -63,6 +63,28 @@ func pick[T any](r *rand.Rand, items []T, w []float64) T {
 	return items[len(items)-1]
 }
 
+// sampler draws indexes by weight in O(log n).
+type sampler struct{ cum []float64 }
+
+func newSampler(w []float64) sampler {
+	cum := make([]float64, len(w))
+	s := 0.0
+	for i, v := range w {
+		s += v
+		cum[i] = s
+	}
+	return sampler{cum}
+}
+
+func (s sampler) draw(r *rand.Rand) int {
+	u := r.Float64() * s.cum[len(s.cum)-1]
+	i, _ := slices.BinarySearch(s.cum, u)
+	for i < len(s.cum)-1 && s.cum[i] <= u {
+		i++
+	}
+	return min(i, len(s.cum)-1)
+}
+
 func uniform(r *rand.Rand, lo, hi float64) float64 { return lo + r.Float64()*(hi-lo) }
 
 // tables builds births, ages, groups, catchments, enrolment and housing.
