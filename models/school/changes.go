@@ -104,6 +104,13 @@ func decode(raw json.RawMessage, v any) error {
 // *scenario.FieldError whose field starts with its index ("[2].params.seats");
 // the changed input as a whole is then validated.
 func Apply(base *Input, changes []scenario.Change) (*Input, error) {
+	in, _, err := apply(base, nil, changes)
+	return in, err
+}
+
+// apply is Apply; bidx, when not nil, is base's index, whose checks of the
+// tables the changes leave alone are reused.
+func apply(base *Input, bidx *index, changes []scenario.Change) (*Input, *index, error) {
 	out := *base
 	out.Policy = base.Policy.withDefaults()
 	grids := make(map[string]bool, len(base.Grids))
@@ -322,13 +329,14 @@ func Apply(base *Input, changes []scenario.Change) (*Input, error) {
 			return nil
 		}()
 		if err != nil {
-			return nil, scenario.Prefix(strings.TrimSuffix(field, "."), err)
+			return nil, nil, scenario.Prefix(strings.TrimSuffix(field, "."), err)
 		}
 	}
-	if err := out.Validate(); err != nil {
-		return nil, err
+	idx, err := out.checkFrom(base, bidx)
+	if err != nil {
+		return nil, nil, err
 	}
-	return &out, nil
+	return &out, idx, nil
 }
 
 // cow returns s itself once owned, else a copy it then owns.
@@ -468,19 +476,23 @@ func (s Scenarios) Compare(ctx context.Context, changes []scenario.Change) ([]sc
 
 // RunPair projects the baseline and the baseline with changes.
 func RunPair(base *Input, changes []scenario.Change, opt Options) (baseline, alt *Result, err error) {
-	in, err := Apply(base, changes)
+	if opt.Years < 1 || opt.Years > MaxYears {
+		return nil, nil, bad("years", "%d outside 1–%d", opt.Years, MaxYears)
+	}
+	bidx, err := base.check()
+	if err != nil {
+		return nil, nil, err
+	}
+	in, idx, err := apply(base, bidx, changes)
 	if err != nil {
 		return nil, nil, err
 	}
 	bopt := opt
 	bopt.Scenario = scenario.Baseline
-	if baseline, err = Project(base, bopt); err != nil {
-		return nil, nil, err
+	if opt.Scenario == "" {
+		opt.Scenario = "scenario"
 	}
-	if alt, err = Project(in, opt); err != nil {
-		return nil, nil, err
-	}
-	return baseline, alt, nil
+	return project(base, bidx, bopt), project(in, idx, opt), nil
 }
 
 // Values flattens a result's catchment and district points into keyed

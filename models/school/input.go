@@ -301,132 +301,187 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // *scenario.FieldError: unknown grids, schools or catchments, negative
 // counts or seats, a grid in two catchments of one level, a bad policy.
 func (in *Input) Validate() error {
+	_, err := in.check()
+	return err
+}
+
+// at names field of the i-th row of a table; called on the error path only.
+func at(table string, i int, field string) string { return fmt.Sprintf("%s[%d].%s", table, i, field) }
+
+// index is what validation learns and compile reuses.
+type index struct {
+	grid      map[string]int // code → position in Grids
+	popGrid   []int32        // Population[i] → grid position
+	birthGrid []int32        // Births[i] → grid position
+}
+
+// check validates the input and returns its index.
+func (in *Input) check() (*index, error) { return in.checkFrom(nil, nil) }
+
+// sameRows reports whether two slices are the same rows (one shared array).
+func sameRows[T any](a, b []T) bool { return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) }
+
+// checkFrom is check, trusting the grid, population and birth tables it
+// shares with prev (already checked into pidx), as a scenario does.
+func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
+	reuse := prev != nil && pidx != nil && prev.Year == in.Year && sameRows(prev.Grids, in.Grids)
 	if in.Year < 1900 || in.Year > 2200 {
-		return bad("year", "base year %d out of range", in.Year)
+		return nil, bad("year", "base year %d out of range", in.Year)
 	}
 	if in.PopulationYear != 0 && (in.PopulationYear < in.Year-20 || in.PopulationYear > in.Year+20) {
-		return bad("population_year", "%d is more than 20 years from the base year %d", in.PopulationYear, in.Year)
+		return nil, bad("population_year", "%d is more than 20 years from the base year %d", in.PopulationYear, in.Year)
 	}
 	if len(in.Grids) == 0 {
-		return bad("grids", "no grids")
+		return nil, bad("grids", "no grids")
 	}
-	grids := make(map[string]bool, len(in.Grids))
+	gridIdx := make(map[string]int, len(in.Grids))
+	if reuse {
+		gridIdx = pidx.grid
+	}
 	for i, g := range in.Grids {
+		if reuse {
+			break
+		}
 		if g.Code == "" {
-			return bad(fmt.Sprintf("grids[%d].code", i), "missing code")
+			return nil, bad(fmt.Sprintf("grids[%d].code", i), "missing code")
 		}
-		if grids[g.Code] {
-			return bad(fmt.Sprintf("grids[%d].code", i), "grid %s listed twice", g.Code)
+		if _, dup := gridIdx[g.Code]; dup {
+			return nil, bad(fmt.Sprintf("grids[%d].code", i), "grid %s listed twice", g.Code)
 		}
-		grids[g.Code] = true
+		gridIdx[g.Code] = i
+	}
+	known := func(code string) bool { _, ok := gridIdx[code]; return ok }
+	var popGrid []int32
+	reusePop := reuse && sameRows(prev.Population, in.Population)
+	if reusePop {
+		popGrid = pidx.popGrid
+	} else {
+		popGrid = make([]int32, len(in.Population))
 	}
 	for i, r := range in.Population {
-		f := fmt.Sprintf("population[%d]", i)
+		if reusePop {
+			break
+		}
+		f := "population"
+		g, ok := gridIdx[r.Grid]
+		popGrid[i] = int32(g)
 		switch {
-		case !grids[r.Grid]:
-			return bad(f+".grid", "unknown grid %q", r.Grid)
+		case !ok:
+			return nil, bad(at(f, i, "grid"), "unknown grid %q", r.Grid)
 		case r.Age < 0 || r.Age > 17:
-			return bad(f+".age", "age %d outside 0–17", r.Age)
+			return nil, bad(at(f, i, "age"), "age %d outside 0–17", r.Age)
 		case r.Residents < 0:
-			return bad(f+".residents", "negative count %d", r.Residents)
+			return nil, bad(at(f, i, "residents"), "negative count %d", r.Residents)
 		case r.Floating < 0:
-			return bad(f+".floating", "negative count %d", r.Floating)
+			return nil, bad(at(f, i, "floating"), "negative count %d", r.Floating)
 		}
 	}
+	var birthGrid []int32
+	reuseBirths := reuse && sameRows(prev.Births, in.Births)
+	if reuseBirths {
+		birthGrid = pidx.birthGrid
+	} else {
+		birthGrid = make([]int32, len(in.Births))
+	}
 	for i, r := range in.Births {
-		f := fmt.Sprintf("births[%d]", i)
+		if reuseBirths {
+			break
+		}
+		f := "births"
+		g, ok := gridIdx[r.Grid]
+		birthGrid[i] = int32(g)
 		switch {
-		case !grids[r.Grid]:
-			return bad(f+".grid", "unknown grid %q", r.Grid)
+		case !ok:
+			return nil, bad(at(f, i, "grid"), "unknown grid %q", r.Grid)
 		case r.Births < 0:
-			return bad(f+".births", "negative births %d", r.Births)
+			return nil, bad(at(f, i, "births"), "negative births %d", r.Births)
 		case r.Year > in.Year || r.Year < in.Year-60:
-			return bad(f+".year", "year %d is not a past year of base year %d", r.Year, in.Year)
+			return nil, bad(at(f, i, "year"), "year %d is not a past year of base year %d", r.Year, in.Year)
 		}
 	}
 	catch := make(map[string]string, len(in.Catchments)) // code → level
 	owner := map[[2]string]string{}                      // (level, grid) → catchment
 	for i, c := range in.Catchments {
-		f := fmt.Sprintf("catchments[%d]", i)
+		f := "catchments"
 		if c.Code == "" {
-			return bad(f+".code", "missing code")
+			return nil, bad(at(f, i, "code"), "missing code")
 		}
 		if _, dup := catch[c.Code]; dup {
-			return bad(f+".code", "catchment %s listed twice", c.Code)
+			return nil, bad(at(f, i, "code"), "catchment %s listed twice", c.Code)
 		}
 		if c.Level != Primary && c.Level != Junior {
-			return bad(f+".level", "level %q is not primary or junior", c.Level)
+			return nil, bad(at(f, i, "level"), "level %q is not primary or junior", c.Level)
 		}
 		catch[c.Code] = c.Level
 		for j, g := range c.Grids {
-			if !grids[g] {
-				return bad(fmt.Sprintf("%s.grids[%d]", f, j), "unknown grid %q", g)
+			if !known(g) {
+				return nil, bad(at(f, i, fmt.Sprintf("grids[%d]", j)), "unknown grid %q", g)
 			}
 			k := [2]string{c.Level, g}
 			if o, ok := owner[k]; ok {
-				return bad(fmt.Sprintf("%s.grids[%d]", f, j), "grid %s is already in %s catchment %s: catchments of one level must not overlap", g, c.Level, o)
+				return nil, bad(at(f, i, fmt.Sprintf("grids[%d]", j)), "grid %s is already in %s catchment %s: catchments of one level must not overlap", g, c.Level, o)
 			}
 			owner[k] = c.Code
 		}
 	}
 	schools := make(map[int64]string, len(in.Schools)) // id → level
 	for i, s := range in.Schools {
-		f := fmt.Sprintf("schools[%d]", i)
+		f := "schools"
 		if _, dup := schools[s.ID]; dup {
-			return bad(f+".id", "school %d listed twice", s.ID)
+			return nil, bad(at(f, i, "id"), "school %d listed twice", s.ID)
 		}
 		if s.Level != Primary && s.Level != Junior {
-			return bad(f+".level", "level %q is not primary or junior", s.Level)
+			return nil, bad(at(f, i, "level"), "level %q is not primary or junior", s.Level)
 		}
 		if s.Seats < 0 {
-			return bad(f+".seats", "negative seats %d", s.Seats)
+			return nil, bad(at(f, i, "seats"), "negative seats %d", s.Seats)
 		}
 		lv, ok := catch[s.Catchment]
 		if !ok {
-			return bad(f+".catchment", "unknown catchment %q", s.Catchment)
+			return nil, bad(at(f, i, "catchment"), "unknown catchment %q", s.Catchment)
 		}
 		if lv != s.Level {
-			return bad(f+".catchment", "catchment %s is %s, the school %s", s.Catchment, lv, s.Level)
+			return nil, bad(at(f, i, "catchment"), "catchment %s is %s, the school %s", s.Catchment, lv, s.Level)
 		}
-		if s.Grid != "" && !grids[s.Grid] {
-			return bad(f+".grid", "unknown grid %q", s.Grid)
+		if s.Grid != "" && !known(s.Grid) {
+			return nil, bad(at(f, i, "grid"), "unknown grid %q", s.Grid)
 		}
 		if s.Closes != 0 && s.Opens != 0 && s.Closes <= s.Opens {
-			return bad(f+".closes", "closes %d before it opens %d", s.Closes, s.Opens)
+			return nil, bad(at(f, i, "closes"), "closes %d before it opens %d", s.Closes, s.Opens)
 		}
 		seats := s.Seats
 		for j, e := range s.Expansions {
 			seats += e.Seats
 			if seats < 0 {
-				return bad(fmt.Sprintf("%s.expansions[%d].seats", f, j), "seats would fall below zero")
+				return nil, bad(at(f, i, fmt.Sprintf("expansions[%d].seats", j)), "seats would fall below zero")
 			}
 		}
 		schools[s.ID] = s.Level
 	}
 	for i, r := range in.Enrolment {
-		f := fmt.Sprintf("enrolment[%d]", i)
+		f := "enrolment"
 		lv, ok := schools[r.School]
 		if !ok {
-			return bad(f+".school_id", "unknown school %d", r.School)
+			return nil, bad(at(f, i, "school_id"), "unknown school %d", r.School)
 		}
 		if lo, hi := Grades(lv); r.Grade < lo || r.Grade > hi {
-			return bad(f+".grade", "grade %d is not a %s grade (%d–%d)", r.Grade, lv, lo, hi)
+			return nil, bad(at(f, i, "grade"), "grade %d is not a %s grade (%d–%d)", r.Grade, lv, lo, hi)
 		}
 		if r.Pupils < 0 {
-			return bad(f+".pupils", "negative pupils %d", r.Pupils)
+			return nil, bad(at(f, i, "pupils"), "negative pupils %d", r.Pupils)
 		}
 		if r.Year > in.Year || r.Year < in.Year-60 {
-			return bad(f+".year", "year %d is not a past year of base year %d", r.Year, in.Year)
+			return nil, bad(at(f, i, "year"), "year %d is not a past year of base year %d", r.Year, in.Year)
 		}
 	}
 	pol := in.Policy.withDefaults()
 	for i, h := range in.Housing {
-		f := fmt.Sprintf("housing[%d]", i)
-		if !grids[h.Grid] {
-			return bad(f+".grid", "unknown grid %q", h.Grid)
+		f := "housing"
+		if !known(h.Grid) {
+			return nil, bad(at(f, i, "grid"), "unknown grid %q", h.Grid)
 		}
 		if h.Completion < in.Year-60 || h.Completion > in.Year+60 {
-			return bad(f+".completion_year", "completion year %d out of range", h.Completion)
+			return nil, bad(at(f, i, "completion_year"), "completion year %d out of range", h.Completion)
 		}
 		types := make([]string, 0, len(h.Dwellings))
 		for t := range h.Dwellings {
@@ -435,33 +490,36 @@ func (in *Input) Validate() error {
 		sort.Strings(types)
 		for _, t := range types {
 			if h.Dwellings[t] < 0 {
-				return bad(f+".dwellings."+t, "negative dwellings %d", h.Dwellings[t])
+				return nil, bad(at(f, i, "dwellings."+t), "negative dwellings %d", h.Dwellings[t])
 			}
 			if _, ok := pol.Yields[Primary][t]; !ok {
 				if _, ok := pol.Yields[Junior][t]; !ok {
-					return bad(f+".dwellings."+t, "no pupil yield for dwelling type %q", t)
+					return nil, bad(at(f, i, "dwellings."+t), "no pupil yield for dwelling type %q", t)
 				}
 			}
 		}
 	}
 	for i, m := range in.Moves {
-		f := fmt.Sprintf("moves[%d]", i)
-		if !grids[m.Grid] {
-			return bad(f+".grid", "unknown grid %q", m.Grid)
+		f := "moves"
+		if !known(m.Grid) {
+			return nil, bad(at(f, i, "grid"), "unknown grid %q", m.Grid)
 		}
 		if _, ok := catch[m.To]; !ok {
-			return bad(f+".to", "unknown catchment %q", m.To)
+			return nil, bad(at(f, i, "to"), "unknown catchment %q", m.To)
 		}
 		if m.Year <= in.Year || m.Year > in.Year+10 {
-			return bad(f+".year", "a catchment line moves in a projected year (%d–%d), not %d", in.Year+1, in.Year+10, m.Year)
+			return nil, bad(at(f, i, "year"), "a catchment line moves in a projected year (%d–%d), not %d", in.Year+1, in.Year+10, m.Year)
 		}
 	}
 	for c := range pol.EntryFactors {
 		if _, ok := catch[c]; !ok {
-			return bad("policy.entry_ratio_factors."+c, "unknown catchment %q", c)
+			return nil, bad("policy.entry_ratio_factors."+c, "unknown catchment %q", c)
 		}
 	}
-	return pol.validate()
+	if err := pol.validate(); err != nil {
+		return nil, err
+	}
+	return &index{grid: gridIdx, popGrid: popGrid, birthGrid: birthGrid}, nil
 }
 
 func (p Policy) validate() error {

@@ -91,14 +91,19 @@ func Project(in *Input, opt Options) (*Result, error) {
 	if opt.Years < 1 || opt.Years > MaxYears {
 		return nil, bad("years", "%d outside 1–%d", opt.Years, MaxYears)
 	}
-	if err := in.Validate(); err != nil {
+	idx, err := in.check()
+	if err != nil {
 		return nil, err
 	}
+	return project(in, idx, opt), nil
+}
+
+// project runs a checked input.
+func project(in *Input, idx *index, opt Options) *Result {
 	if opt.Scenario == "" {
 		opt.Scenario = "baseline"
 	}
-	m := compile(in)
-	return m.project(opt), nil
+	return compile(in, idx).project(opt)
 }
 
 // compiled is an input indexed for computation.
@@ -166,17 +171,16 @@ func (l *level) at(c, y, g int) (float64, bool) {
 	return l.enr[i], l.has[i]
 }
 
-func compile(in *Input) *compiled {
+func compile(in *Input, idx *index) *compiled {
 	m := &compiled{in: in, pol: in.Policy.withDefaults(), base: in.Year, popYear: in.PopulationYear}
 	if m.popYear == 0 {
 		m.popYear = in.Year
 	}
 	m.nGrid = len(in.Grids)
-	m.gridIdx = make(map[string]int, m.nGrid)
+	m.gridIdx = idx.grid
 	m.street = make([]int, m.nGrid)
 	streetIdx := map[string]int{}
 	for i, g := range in.Grids {
-		m.gridIdx[g.Code] = i
 		s, ok := streetIdx[g.Street]
 		if !ok {
 			s = len(m.streets)
@@ -187,19 +191,19 @@ func compile(in *Input) *compiled {
 	}
 	m.res = make([]float64, m.nGrid*18)
 	m.fl = make([]float64, m.nGrid*18)
-	for _, r := range in.Population {
-		g := m.gridIdx[r.Grid]
+	for i, r := range in.Population {
+		g := int(idx.popGrid[i])
 		m.res[g*18+r.Age] += float64(r.Residents)
 		m.fl[g*18+r.Age] += float64(r.Floating)
 	}
-	m.compileBirths()
+	m.compileBirths(idx)
 	for _, name := range []string{Primary, Junior} {
 		m.levels = append(m.levels, m.compileLevel(name))
 	}
 	return m
 }
 
-func (m *compiled) compileBirths() {
+func (m *compiled) compileBirths(idx *index) {
 	in := m.in
 	m.b0, m.b1 = 0, -1
 	for i, r := range in.Births {
@@ -212,8 +216,8 @@ func (m *compiled) compileBirths() {
 	}
 	m.nb = m.b1 - m.b0 + 1
 	m.births = make([]float64, m.nGrid*m.nb)
-	for _, r := range in.Births {
-		m.births[m.gridIdx[r.Grid]*m.nb+r.Year-m.b0] += float64(r.Births)
+	for i, r := range in.Births {
+		m.births[int(idx.birthGrid[i])*m.nb+r.Year-m.b0] += float64(r.Births)
 	}
 	m.flat = make([]float64, m.nGrid)
 	xs := make([]float64, 0, len(m.pol.HistoryWeights))
