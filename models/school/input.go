@@ -34,6 +34,14 @@
 // Street figures allocate each catchment's cohort demand to its grids in
 // proportion to their children of the level's ages (housing pupils go to
 // the project's grid); street seats are those of the schools located there.
+//
+// # Input
+//
+// Input is also a JSON document (field names are its tags), so a planner can
+// run the model offline: testdata/example_input.json is a small complete
+// example and testdata/example_scenario.json a scenario for it:
+//
+//	onemap model school --input example_input.json --years 5 --scenario example_scenario.json
 package school
 
 import (

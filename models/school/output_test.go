@@ -195,6 +195,11 @@ func TestCLI(t *testing.T) {
 			t.Errorf("%v: %d %q", bad.args, code, errs)
 		}
 	}
+	// The documented example input and scenario run.
+	code, out, errs = run("--input", "testdata/example_input.json", "--scenario", "testdata/example_scenario.json", "--years", "5")
+	if code != 0 || !strings.Contains(out, "new school in Xiangmihu") {
+		t.Fatalf("example: %d %s %s", code, errs, out)
+	}
 	in.Schools[0].Seats = -3
 	js, _ = json.Marshal(in)
 	_ = os.WriteFile(file, js, 0o644)
