@@ -421,25 +421,27 @@ func (g *gen) floodPoints(r *rand.Rand) {
 		}
 		taken[i] = true
 		n := rn.nodes[i]
-		alert := math.Round(uniform(r, 0.15, 0.5)*100) / 100
+		// levels in whole centimetres; warning from 70% of the alert level
+		alert := 15 + r.IntN(36)
 		k := len(fs)
-		var level float64
+		var level int
 		state := "normal"
 		switch {
 		case k%67 == 13:
-			state, level = "alarm", alert*uniform(r, 1.02, 1.5)+0.01
+			state, level = "alarm", alert+r.IntN(alert/2+1)
 		case k%23 == 5:
-			state, level = "warning", alert*uniform(r, 0.7, 0.99)
+			lo := alert*7/10 + 2
+			state, level = "warning", lo+r.IntN(alert-lo)
 		default:
-			level = alert * uniform(r, 0, 0.5)
+			level = r.IntN(alert/2 + 1)
 		}
 		x, y := n.x+uniform(r, -6, 6), n.y+uniform(r, -6, 6)
 		if g.gridAtXY(x, y) < 0 {
 			x, y = n.x, n.y
 		}
 		fs = append(fs, g.point(int64(k+1), x, y, map[string]any{
-			"name": g.nodeName(i) + []string{"低洼点", "下穿通道", "积水点"}[r.IntN(3)], "alert_level_m": alert,
-			"water_level_m": math.Floor(level*100) / 100, "state": state,
+			"name": g.nodeName(i) + []string{"低洼点", "下穿通道", "积水点"}[r.IntN(3)], "alert_level_m": float64(alert) / 100,
+			"water_level_m": float64(level) / 100, "state": state,
 		}))
 	}
 	g.layers[layers.FloodPoints] = fs

@@ -91,8 +91,8 @@ func (g *gen) roads() {
 	rn.nodes = make([]rnode, rn.nc*rn.nr)
 	for j, Y := range ys {
 		for i, X := range xs {
-			x := X + 70*math.Sin(Y/1700+ph[0]) + 35*math.Sin((X+Y)/950+ph[1])
-			y := Y + 55*math.Sin(X/2100+ph[2]) + 30*math.Sin((X-Y)/870+ph[3])
+			x := X + 110*math.Sin(Y/1900+ph[0]) + 45*math.Sin((X+Y)/1100+ph[1])
+			y := Y + 90*math.Sin(X/2300+ph[2]) + 40*math.Sin((X-Y)/1000+ph[3])
 			if rn.colCls[i] == local && rn.rowCls[j] == local {
 				x += (r.Float64()*2 - 1) * 10
 				y += (r.Float64()*2 - 1) * 10
@@ -253,16 +253,16 @@ func (g *gen) roads() {
 			e := &cands[ci].e
 			e.cls, e.oneway = arterial, true
 			cands[ci].ok = true
-			if m >= n { // the partner runs the other way
+			// traffic keeps right: eastbound on the southern line,
+			// northbound on the eastern one
+			if (m >= n) == horiz {
 				e.a, e.b = e.b, e.a
-				var owner int32
-				if horiz {
-					owner = int32(best)
-				} else {
-					owner = int32(rn.nr + best)
-				}
-				e.name = lineName[owner]
 			}
+			owner := int32(best)
+			if !horiz {
+				owner = int32(rn.nr + best)
+			}
+			e.name = lineName[owner]
 		}
 	}
 	couplet(ys, xs, rn.rowCls, rn.colCls, s.cbd.y, s.cbd.x-500, s.cbd.x+500, true)
