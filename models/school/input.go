@@ -366,12 +366,20 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 	} else {
 		popGrid = make([]int32, len(in.Population))
 	}
+	lastCode, lastG, lastOK := "", 0, false // rows come grouped by grid
+	lookup := func(code string) (int, bool) {
+		if code != lastCode || code == "" {
+			lastG, lastOK = gridIdx[code]
+			lastCode = code
+		}
+		return lastG, lastOK
+	}
 	for i, r := range in.Population {
 		if reusePop {
 			break
 		}
 		f := "population"
-		g, ok := gridIdx[r.Grid]
+		g, ok := lookup(r.Grid)
 		popGrid[i] = int32(g)
 		switch {
 		case !ok:
@@ -396,7 +404,7 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 			break
 		}
 		f := "births"
-		g, ok := gridIdx[r.Grid]
+		g, ok := lookup(r.Grid)
 		birthGrid[i] = int32(g)
 		switch {
 		case !ok:
@@ -408,7 +416,8 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 		}
 	}
 	catch := make(map[string]string, len(in.Catchments)) // code → level
-	owner := map[[2]string]string{}                      // (level, grid) → catchment
+	// owner[level][grid] is 1 + the index of the catchment holding the grid.
+	owner := map[string][]int32{Primary: make([]int32, len(in.Grids)), Junior: make([]int32, len(in.Grids))}
 	for i, c := range in.Catchments {
 		f := "catchments"
 		if c.Code == "" {
@@ -421,15 +430,16 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 			return nil, bad(at(f, i, "level"), "level %q is not primary or junior", c.Level)
 		}
 		catch[c.Code] = c.Level
+		own := owner[c.Level]
 		for j, g := range c.Grids {
-			if !known(g) {
+			gi, ok := gridIdx[g]
+			if !ok {
 				return nil, bad(at(f, i, fmt.Sprintf("grids[%d]", j)), "unknown grid %q", g)
 			}
-			k := [2]string{c.Level, g}
-			if o, ok := owner[k]; ok {
-				return nil, bad(at(f, i, fmt.Sprintf("grids[%d]", j)), "grid %s is already in %s catchment %s: catchments of one level must not overlap", g, c.Level, o)
+			if o := own[gi]; o != 0 {
+				return nil, bad(at(f, i, fmt.Sprintf("grids[%d]", j)), "grid %s is already in %s catchment %s: catchments of one level must not overlap", g, c.Level, in.Catchments[o-1].Code)
 			}
-			owner[k] = c.Code
+			own[gi] = int32(i + 1)
 		}
 	}
 	schools := make(map[int64]string, len(in.Schools)) // id → level
