@@ -47,8 +47,8 @@ func Generate(opt DemoOptions) *District {
 	}
 	g := &gen{opt: opt, layers: map[string][]layers.Feature{}}
 	g.land()
-	g.admin()
 	g.roads()
+	g.admin()
 	g.buildings()
 	g.tables()
 	g.facilities()

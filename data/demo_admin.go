@@ -47,10 +47,23 @@ func (g *gen) admin() {
 	for c := range w {
 		w[c] = g.dens[c] + 0.35*mean
 	}
-	sp := &splitter{member: make([]int32, nx*ny), lab: make([]int32, nx*ny), best: make([]float64, nx*ny)}
+	sp := &splitter{member: make([]int32, nx*ny), lab: make([]int32, nx*ny), best: make([]float64, nx*ny), pen: make([]float64, nx*ny)}
+	// boundaries follow roads: growing a region across a road cell costs
+	// extra, more for the bigger roads at the higher levels
+	roadCls := g.rd.rasterise()
+	penalties := func(p [3]float64) {
+		for c, k := range roadCls {
+			sp.pen[c] = 0
+			if k >= 0 {
+				sp.pen[c] = p[k]
+			}
+		}
+	}
+	penalties([3]float64{0, 60, 500})
 
 	streets := sp.split(r, all, nStreets, w, 4)
 	g.streets = orderUnits(streets, -1, 2500)
+	penalties([3]float64{20, 250, 400})
 	// communities: counts by people and area
 	cw := make([]float64, len(g.streets))
 	for i, u := range g.streets {
@@ -61,6 +74,7 @@ func (g *gen) admin() {
 		parts := sp.split(r, u.cells, cc[i], w, 3)
 		g.comms = append(g.comms, orderUnits(parts, int32(i), 900)...)
 	}
+	penalties([3]float64{150, 200, 250})
 	for i := range w {
 		w[i] = g.dens[i] + g.flo[i] + 0.12*mean
 	}
@@ -244,6 +258,7 @@ type splitter struct {
 	member []int32 // stamp of the set a cell belongs to
 	lab    []int32
 	best   []float64 // least distance pushed for a cell
+	pen    []float64 // cost of growing into a cell, metres
 	stamp  int32
 	h      cellHeap
 }
@@ -327,7 +342,7 @@ func (sp *splitter) grow(cells []int32, seeds []int32) {
 	h.items = h.items[:0]
 	for l, s := range seeds {
 		sx[l], sy[l] = cellCentre(int(s))
-		h.push(heapItem{0, s, int32(l)})
+		h.push(heapItem{0, s, int32(l), 0})
 	}
 	for len(h.items) > 0 {
 		it := h.pop()
@@ -341,9 +356,10 @@ func (sp *splitter) grow(cells []int32, seeds []int32) {
 			}
 			x, y := cellCentre(m)
 			dx, dy := x-sx[it.l], y-sy[it.l]
-			if d := dx*dx + dy*dy; d < sp.best[m] {
+			p := it.p + sp.pen[m]
+			if d := math.Sqrt(dx*dx+dy*dy) + p; d < sp.best[m] {
 				sp.best[m] = d
-				h.push(heapItem{d, int32(m), it.l})
+				h.push(heapItem{d, int32(m), it.l, p})
 			}
 		}
 	}
@@ -353,6 +369,7 @@ type heapItem struct {
 	d float64
 	c int32
 	l int32
+	p float64 // penalty paid on the way
 }
 
 func (a heapItem) less(b heapItem) bool {

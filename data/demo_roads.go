@@ -325,6 +325,26 @@ func (g *gen) roads() {
 	g.layers[layers.Roads] = rn.features()
 }
 
+// rasterise returns, per raster cell, the highest class of road crossing
+// it (-1 for none).
+func (rn *roadNet) rasterise() []int8 {
+	out := make([]int8, nx*ny)
+	for i := range out {
+		out[i] = -1
+	}
+	for _, e := range rn.edges {
+		a, b := rn.nodes[e.a], rn.nodes[e.b]
+		n := int(math.Hypot(b.x-a.x, b.y-a.y)/10) + 1
+		for k := 0; k <= n; k++ {
+			t := float64(k) / float64(n)
+			if c := cellAtXY(a.x+(b.x-a.x)*t, a.y+(b.y-a.y)*t); c >= 0 {
+				out[c] = max(out[c], int8(e.cls))
+			}
+		}
+	}
+	return out
+}
+
 // features merges runs of edges along one line with the same attributes
 // through nodes where nothing else meets, and returns them as road features.
 // Features meet only at shared endpoints.

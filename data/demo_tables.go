@@ -391,7 +391,7 @@ func clusterGraph(r *rand.Rand, x, y, w []float64, adj [][]int32, k, iters int) 
 		}
 		h.items = h.items[:0]
 		for l, s := range seeds {
-			h.push(heapItem{0, s, int32(l)})
+			h.push(heapItem{0, s, int32(l), 0})
 		}
 		for len(h.items) > 0 {
 			t := h.pop()
@@ -403,7 +403,7 @@ func clusterGraph(r *rand.Rand, x, y, w []float64, adj [][]int32, k, iters int) 
 			for _, m := range adj[t.c] {
 				if lab[m] < 0 {
 					dx, dy := x[m]-x[s], y[m]-y[s]
-					h.push(heapItem{dx*dx + dy*dy, m, t.l})
+					h.push(heapItem{dx*dx + dy*dy, m, t.l, 0})
 				}
 			}
 		}
