@@ -102,13 +102,13 @@ func round(q orb.Point) orb.Point {
 	return orb.Point{math.RoundToEven(q[0]), math.RoundToEven(q[1])}
 }
 
-// geometry returns g in tile coordinates, clipped to the buffered tile,
+// geometry returns g (whose bound is b) in tile coordinates, clipped to the buffered tile,
 // simplified with tolerance tol (tile units), with exterior rings of
 // positive area (clockwise in tile space, y down) and holes negative. It
 // returns nil for geometry that falls outside the tile or collapses, and for
 // lines and areas whose extent is below minSize in both directions (and
 // below half a unit, as ST_AsMVTGeom drops them).
-func (p *projector) geometry(g orb.Geometry, tol, minSize float64) orb.Geometry {
+func (p *projector) geometry(g orb.Geometry, b orb.Bound, tol, minSize float64) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point:
 		q := p.snap(g)
@@ -134,12 +134,12 @@ func (p *projector) geometry(g orb.Geometry, tol, minSize float64) orb.Geometry 
 		}
 		return out
 	case orb.LineString:
-		if p.tiny(g.Bound(), minSize) {
+		if p.tiny(b, minSize) {
 			return nil
 		}
 		return multiLine(p.line(g, tol, nil))
 	case orb.MultiLineString:
-		if p.tiny(g.Bound(), minSize) {
+		if p.tiny(b, minSize) {
 			return nil
 		}
 		var parts orb.MultiLineString
@@ -148,11 +148,11 @@ func (p *projector) geometry(g orb.Geometry, tol, minSize float64) orb.Geometry 
 		}
 		return multiLine(parts)
 	case orb.Ring:
-		return p.geometry(orb.Polygon{g}, tol, minSize)
+		return p.geometry(orb.Polygon{g}, b, tol, minSize)
 	case orb.Bound:
-		return p.geometry(g.ToPolygon(), tol, minSize)
+		return p.geometry(g.ToPolygon(), b, tol, minSize)
 	case orb.Polygon:
-		if p.tiny(g.Bound(), minSize) {
+		if p.tiny(b, minSize) {
 			return nil
 		}
 		if out := p.polygon(g, tol); out != nil {
@@ -160,7 +160,7 @@ func (p *projector) geometry(g orb.Geometry, tol, minSize float64) orb.Geometry 
 		}
 		return nil
 	case orb.MultiPolygon:
-		if p.tiny(g.Bound(), minSize) {
+		if p.tiny(b, minSize) {
 			return nil
 		}
 		var out orb.MultiPolygon

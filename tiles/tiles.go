@@ -2,21 +2,22 @@
 // Tiles (spec 2.1): an R-tree query with a buffer, projection to tile
 // pixels, snapping to the integer grid, clipping, per-zoom simplification,
 // winding fixed so that exterior rings are clockwise in tile space, and
-// orb's encoding/mvt to write the bytes. A Cache keeps rendered tiles and
+// orb's encoding/mvt protobuf messages to write the bytes. A Cache keeps rendered tiles and
 // drops exactly those an edit touches.
 package tiles
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -81,14 +82,11 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		seen[s.Schema.Name] = true
 	}
 	for level := 0; ; level++ {
-		ls, err := o.layers(srcs, t, level)
-		if err != nil {
-			return nil, level, err
-		}
+		ls := o.layers(srcs, t, level)
 		if len(ls) == 0 {
 			return nil, level, nil
 		}
-		b, err := mvt.Marshal(ls)
+		b, err := encode(ls, o.Extent)
 		if err != nil {
 			return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 		}
@@ -98,17 +96,31 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	}
 }
 
-// layers builds the MVT layers of tile t at a thinning level.
-func (o Options) layers(srcs []Source, t maptile.Tile, level int) (mvt.Layers, error) {
+// layer is one layer of a tile before encoding: features in id order with
+// geometry in tile coordinates and the schema's attributes.
+type layer struct {
+	name     string
+	fields   []string // the schema's field names, sorted
+	features []feature
+}
+
+type feature struct {
+	id    int64
+	geom  orb.Geometry
+	props map[string]any
+}
+
+// layers builds the layers of tile t at a thinning level.
+func (o Options) layers(srcs []Source, t maptile.Tile, level int) []layer {
 	p := newProjector(t, o.Extent, o.Buffer)
 	tol := Tolerance(int(t.Z)) * math.Exp2(float64(level))
-	var minSize float64 // features smaller than this (tile units) are thinned away
+	var minSize float64 // lines and areas smaller than this (tile units) are thinned away
 	var cell float64    // at most one point per cell of this size
 	if level > 0 {
 		minSize = math.Exp2(float64(level - 1))
-		cell = math.Exp2(float64(level + 1))
+		cell = 8 * math.Exp2(float64(level))
 	}
-	var out mvt.Layers
+	var out []layer
 	var found []*layers.Feature
 	for _, s := range srcs {
 		if s.Snapshot == nil || int(t.Z) < s.Schema.MinZoom || int(t.Z) > s.Schema.MaxZoom {
@@ -122,26 +134,22 @@ func (o Options) layers(srcs []Source, t maptile.Tile, level int) (mvt.Layers, e
 		if len(found) == 0 {
 			continue
 		}
-		slices.SortFunc(found, func(a, b *layers.Feature) int {
-			switch {
-			case a.ID < b.ID:
-				return -1
-			case a.ID > b.ID:
-				return 1
-			}
-			return 0
-		})
-		fields := fieldSet(s.Schema)
-		l := &mvt.Layer{Name: s.Schema.Name, Version: 2, Extent: o.Extent}
+		slices.SortFunc(found, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
+		types := fieldSet(s.Schema)
+		l := layer{name: s.Schema.Name, fields: slices.Sorted(maps.Keys(types))}
 		var cells map[[2]int64]bool
 		if cell > 0 {
 			cells = map[[2]int64]bool{}
 		}
 		for _, f := range found {
-			if f.Geometry == nil || !p.admits(f.Bound()) {
+			if f.Geometry == nil {
 				continue
 			}
-			g := p.geometry(f.Geometry, tol, minSize)
+			b := f.Geometry.Bound()
+			if !p.admits(b) {
+				continue
+			}
+			g := p.geometry(f.Geometry, b, tol, minSize)
 			if g == nil {
 				continue
 			}
@@ -154,17 +162,13 @@ func (o Options) layers(srcs []Source, t maptile.Tile, level int) (mvt.Layers, e
 					cells[c] = true
 				}
 			}
-			gf := &geojson.Feature{Type: "Feature", Geometry: g, Properties: properties(f.Properties, fields)}
-			if f.ID >= 0 {
-				gf.ID = uint64(f.ID)
-			}
-			l.Features = append(l.Features, gf)
+			l.features = append(l.features, feature{id: f.ID, geom: g, props: properties(f.Properties, types)})
 		}
-		if len(l.Features) > 0 {
+		if len(l.features) > 0 {
 			out = append(out, l)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Tolerance is the Douglas–Peucker tolerance, in tile units of a 4096
@@ -193,7 +197,7 @@ func fieldSet(s layers.Schema) map[string]layers.FieldType {
 // properties returns the feature's attributes restricted to the schema's
 // fields with values of the field's type. The snapshot's map is shared
 // (not copied) when it already qualifies: the encoder only reads it.
-func properties(props map[string]any, fields map[string]layers.FieldType) geojson.Properties {
+func properties(props map[string]any, fields map[string]layers.FieldType) map[string]any {
 	ok := true
 	for k, v := range props {
 		if !fits(v, fields, k) {
@@ -204,7 +208,7 @@ func properties(props map[string]any, fields map[string]layers.FieldType) geojso
 	if ok {
 		return props
 	}
-	out := make(geojson.Properties, len(fields))
+	out := make(map[string]any, len(fields))
 	for k, v := range props {
 		if fits(v, fields, k) {
 			out[k] = v
