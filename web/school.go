@@ -234,15 +234,32 @@ func (s *School) layer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.run(r.Context(), q.Get("scenario"), year-base.Year)
+	n, name, err := s.PutLayer(r.Context(), q.Get("scenario"), year)
 	if err != nil {
 		return modelError(err)
+	}
+	return WriteJSON(w, http.StatusOK, "", map[string]any{"layer": school.LayerName, "features": n, "year": year, "scenario": name})
+}
+
+// PutLayer puts the school_pressure layer of a scenario ("" or "baseline"
+// for the baseline) and projected year into the catalog, e.g. at start-up
+// so the page has it from the first load. It returns the features put and
+// the scenario's name.
+func (s *School) PutLayer(ctx context.Context, scenarioID string, year int) (int, string, error) {
+	base, err := s.baseline(ctx)
+	if err != nil {
+		return 0, "", err
+	}
+	h := year - base.Year
+	if h < 1 || h > school.MaxYears {
+		return 0, "", BadRequest("year", "%d is not a projected year (%d–%d)", year, base.Year+1, base.Year+school.MaxYears)
+	}
+	res, err := s.run(ctx, scenarioID, h)
+	if err != nil {
+		return 0, "", err
 	}
 	n, err := school.PutLayer(s.catalog, res, year)
-	if err != nil {
-		return modelError(err)
-	}
-	return WriteJSON(w, http.StatusOK, "", map[string]any{"layer": school.LayerName, "features": n, "year": year, "scenario": res.Scenario})
+	return n, res.Scenario, err
 }
 
 func (s *School) list(w http.ResponseWriter, r *http.Request) error {
