@@ -1,0 +1,797 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/access"
+	"github.com/onemap/onemap/models/demand"
+	"github.com/onemap/onemap/models/scenario"
+	"github.com/onemap/onemap/models/siting"
+	"github.com/onemap/onemap/spatial/network"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Models serves the resource models:
+//
+//	POST /api/models/access   floating-catchment accessibility (2SFCA, E2SFCA, 3SFCA, gravity)
+//	POST /api/models/siting   p-median, capacitated p-median, MCLP, LSCP, p-center
+//	GET  /api/models/demand   demand by standard vs supply (?resource=&level=&scenario=&format=geojson)
+//
+// Both POST forms take either a cost matrix (rows demand points/clients,
+// columns supply points/candidate sites) with value arrays in the same
+// order, or layer names from which the points, values and costs (road
+// minutes, or straight-line minutes) are computed. None of them writes.
+// Demand scenarios are created, listed and compared through the generic
+// /api/scenarios routes (model "demand").
+type Models struct {
+	cfg ModelsConfig
+}
+
+// ModelsConfig is what the models read.
+type ModelsConfig struct {
+	// Catalog holds the live layers (grids, facilities, units).
+	Catalog *layers.Catalog
+	// District supplies the non-spatial tables (population groups).
+	District *data.District
+	// Graph returns the current road network, or nil: costs are then
+	// straight-line minutes at SpeedKmh.
+	Graph func() *network.Graph
+	// Scenarios, when set, gets the demand model added (as demand.Name).
+	Scenarios *scenario.Service
+	// Standards are the baseline planning ratios (DefaultStandards when zero).
+	Standards demand.Standards
+	// SpeedKmh turns straight-line metres into minutes (access.DefaultKmh when 0).
+	SpeedKmh float64
+}
+
+// NewModels returns the model endpoints over cfg, registering the demand
+// scenario model with cfg.Scenarios.
+func NewModels(cfg ModelsConfig) *Models {
+	if cfg.Standards == (demand.Standards{}) {
+		cfg.Standards = demand.DefaultStandards()
+	}
+	if cfg.SpeedKmh <= 0 {
+		cfg.SpeedKmh = access.DefaultKmh
+	}
+	m := &Models{cfg: cfg}
+	if cfg.Scenarios != nil {
+		if cfg.Scenarios.Models == nil {
+			cfg.Scenarios.Models = map[string]scenario.Model{}
+		}
+		cfg.Scenarios.Models[demand.Name] = demand.Scenarios{Baseline: m.inputs, Standards: cfg.Standards}
+	}
+	return m
+}
+
+// Register adds the model routes to mux. The routes only compute, so none
+// needs a token.
+func (m *Models) Register(mux *http.ServeMux, log *slog.Logger, tokens Tokens) {
+	_ = tokens
+	mux.Handle("POST /api/models/access", Handle(log, m.access))
+	mux.Handle("POST /api/models/siting", Handle(log, m.siting))
+	mux.Handle("GET /api/models/demand", Handle(log, m.demand))
+}
+
+// inputs builds the demand model's inputs from the live layers and the
+// district's group table.
+func (m *Models) inputs(ctx context.Context) (*demand.Inputs, error) {
+	feats := map[string][]layers.Feature{}
+	for _, name := range []string{layers.Grids, layers.Communities, layers.Streets, layers.ElderlyCare, layers.Hospitals, demand.ParkingLayer} {
+		l, ok := m.cfg.Catalog.Layer(name)
+		if !ok {
+			continue
+		}
+		snap := l.Snapshot()
+		fs := make([]layers.Feature, 0, snap.Len())
+		snap.All(func(f *layers.Feature) bool {
+			fs = append(fs, *f)
+			return true
+		})
+		feats[name] = fs
+	}
+	var groups []data.GroupRow
+	if m.cfg.District != nil {
+		groups = m.cfg.District.Groups
+	}
+	in, err := demand.Build(feats, groups)
+	if err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	return in, ctx.Err()
+}
+
+// weightSpec is the JSON form of a distance-decay weight.
+type weightSpec struct {
+	Type    string      `json:"type"`
+	Steps   [][]float64 `json:"steps,omitempty"`
+	Scale   *float64    `json:"scale,omitempty"`
+	Alpha   *float64    `json:"alpha,omitempty"`
+	Sigma   *float64    `json:"sigma,omitempty"`
+	MinCost float64     `json:"min_cost,omitempty"`
+}
+
+func (ws *weightSpec) weight() (access.Weight, error) {
+	if ws == nil {
+		return nil, nil
+	}
+	switch ws.Type {
+	case "step":
+		if len(ws.Steps) == 0 {
+			return nil, BadRequest("weight.steps", "give [[cost, weight], …]")
+		}
+		bs := make([]access.Break, len(ws.Steps))
+		for i, s := range ws.Steps {
+			if len(s) != 2 {
+				return nil, BadRequest(fmt.Sprintf("weight.steps[%d]", i), "want [cost, weight], got %d numbers", len(s))
+			}
+			bs[i] = access.Break{Upto: s[0], Weight: s[1]}
+		}
+		st, err := access.NewStep(bs)
+		if err != nil {
+			return nil, BadRequest("weight.steps", "%v", err)
+		}
+		return st, nil
+	case "gravity":
+		scale, alpha := 1.0, -1.0
+		if ws.Scale != nil {
+			scale = *ws.Scale
+		}
+		if ws.Alpha != nil {
+			alpha = *ws.Alpha
+		}
+		g, err := access.NewGravity(scale, alpha, ws.MinCost)
+		if err != nil {
+			return nil, BadRequest("weight", "%v", err)
+		}
+		return g, nil
+	case "gaussian":
+		if ws.Sigma == nil {
+			return nil, BadRequest("weight.sigma", "required for a gaussian weight")
+		}
+		g, err := access.NewGaussian(*ws.Sigma)
+		if err != nil {
+			return nil, BadRequest("weight.sigma", "%v", err)
+		}
+		return g, nil
+	}
+	return nil, BadRequest("weight.type", "unknown weight %q (step, gravity, gaussian)", ws.Type)
+}
+
+// layerForm names the layers a request may use instead of a matrix.
+type layerForm struct {
+	DemandLayer string `json:"demand_layer,omitempty"`
+	DemandField string `json:"demand_field,omitempty"`
+	SupplyLayer string `json:"supply_layer,omitempty"`
+	SupplyField string `json:"supply_field,omitempty"`
+	// Resource takes the demand by standard per grid and the resource's
+	// supply layer (elderly_care, hospital_beds, parking).
+	Resource string `json:"resource,omitempty"`
+	// Cost is "network" (road minutes; the default when a network is
+	// loaded) or "line" (straight-line minutes at speed_kmh).
+	Cost     string  `json:"cost,omitempty"`
+	SpeedKmh float64 `json:"speed_kmh,omitempty"`
+}
+
+func (f layerForm) used() bool {
+	return f.DemandLayer != "" || f.SupplyLayer != "" || f.Resource != "" || f.DemandField != "" || f.SupplyField != ""
+}
+
+// points are one side of a layer-form problem.
+type points struct {
+	layer  string
+	ids    []int64
+	pts    []orb.Point
+	values []float64
+	geoms  []orb.Geometry
+	props  []map[string]any
+}
+
+// readPoints reads a layer's features as points (polygon centroids) with a
+// numeric field's values (1 each when field is empty).
+func (m *Models) readPoints(layerField, name, fieldField, field string) (points, error) {
+	l, ok := m.cfg.Catalog.Layer(name)
+	if !ok {
+		return points{}, NotFound(layerField, "no layer %q", name)
+	}
+	if field != "" {
+		fd, ok := l.Schema.Field(field)
+		if !ok {
+			return points{}, BadRequest(fieldField, "layer %s has no field %q", name, field)
+		}
+		if fd.Type != layers.Int && fd.Type != layers.Float {
+			return points{}, BadRequest(fieldField, "field %s.%s is %s, not a number", name, field, fd.Type)
+		}
+	}
+	p := points{layer: name}
+	var err error
+	l.Snapshot().All(func(f *layers.Feature) bool {
+		v := 1.0
+		if field != "" {
+			switch x := f.Properties[field].(type) {
+			case int64:
+				v = float64(x)
+			case float64:
+				v = x
+			default:
+				v = 0
+			}
+		}
+		if !(v >= 0) || math.IsInf(v, 0) {
+			err = BadRequest(fieldField, "feature %d of %s has %s = %v; values must be finite and ≥ 0", f.ID, name, field, v)
+			return false
+		}
+		pt, ok := f.Geometry.(orb.Point)
+		if !ok && f.Geometry != nil {
+			pt, _ = planar.CentroidArea(f.Geometry)
+		}
+		p.ids = append(p.ids, f.ID)
+		p.pts = append(p.pts, pt)
+		p.values = append(p.values, v)
+		p.geoms = append(p.geoms, f.Geometry)
+		p.props = append(p.props, f.Properties)
+		return true
+	})
+	if err != nil {
+		return points{}, err
+	}
+	if len(p.ids) == 0 {
+		return points{}, Unprocessable(layerField, "layer %q is empty", name)
+	}
+	return p, nil
+}
+
+// resourcePoints gives the demand-by-standard grid points and the
+// resource's supply points.
+func (m *Models) resourcePoints(ctx context.Context, res string) (points, points, error) {
+	r, err := demand.ParseResource(res)
+	if err != nil {
+		return points{}, points{}, BadRequest("resource", "%v", err)
+	}
+	layer, field := demand.Layer(r)
+	if layer == "" {
+		return points{}, points{}, BadRequest("resource", "%s has no supply layer; give demand_layer and supply_layer instead", r)
+	}
+	in, err := m.inputs(ctx)
+	if err != nil {
+		return points{}, points{}, err
+	}
+	pts, vals := demand.DemandPoints(in, r, m.cfg.Standards)
+	d := points{layer: layers.Grids, pts: pts, values: vals}
+	if l, ok := m.cfg.Catalog.Layer(layers.Grids); ok {
+		snap := l.Snapshot()
+		byCode := map[string]*layers.Feature{}
+		snap.All(func(f *layers.Feature) bool {
+			if c, ok := f.Properties["code"].(string); ok {
+				byCode[c] = f
+			}
+			return true
+		})
+		for _, g := range in.Grids {
+			f := byCode[g.Code]
+			if f == nil {
+				d.ids, d.geoms, d.props = append(d.ids, 0), append(d.geoms, g.Point), append(d.props, map[string]any{"code": g.Code})
+				continue
+			}
+			d.ids, d.geoms, d.props = append(d.ids, f.ID), append(d.geoms, f.Geometry), append(d.props, f.Properties)
+		}
+	}
+	s, err := m.readPoints("resource", layer, "resource", field)
+	return d, s, err
+}
+
+// costs computes the matrix between two point sets.
+func (m *Models) costs(f layerForm, from, to []orb.Point) (*mat.Dense, string, int, error) {
+	kmh := f.SpeedKmh
+	if kmh < 0 || math.IsNaN(kmh) || math.IsInf(kmh, 0) {
+		return nil, "", 0, BadRequest("speed_kmh", "must be finite and > 0")
+	}
+	if kmh == 0 {
+		kmh = m.cfg.SpeedKmh
+	}
+	var g *network.Graph
+	if m.cfg.Graph != nil {
+		g = m.cfg.Graph()
+	}
+	switch f.Cost {
+	case "", "network":
+		if g != nil {
+			c, unsnapped := access.NetworkMinutes(g, from, to, kmh, 0)
+			return c, "network", unsnapped, nil
+		}
+		if f.Cost == "network" {
+			return nil, "", 0, Unprocessable("cost", "no road network is loaded; use \"line\"")
+		}
+		return access.LineMinutes(from, to, kmh), "line", 0, nil
+	case "line":
+		return access.LineMinutes(from, to, kmh), "line", 0, nil
+	}
+	return nil, "", 0, BadRequest("cost", "unknown cost %q (network, line)", f.Cost)
+}
+
+// matrix checks a JSON cost matrix: rows × cols, no missing pair.
+func matrix(rows [][]*float64, nRows, nCols int, rowsField, colsField string) (*mat.Dense, error) {
+	if len(rows) == 0 {
+		return nil, BadRequest("costs", "required: a matrix with a row per %s and a column per %s (or layer names)", rowsField, colsField)
+	}
+	if nRows >= 0 && len(rows) != nRows {
+		return nil, BadRequest("costs", "%d rows but %d %s values", len(rows), nRows, rowsField)
+	}
+	cols := len(rows[0])
+	if nCols >= 0 {
+		cols = nCols
+	}
+	if cols == 0 {
+		return nil, BadRequest("costs[0]", "empty row")
+	}
+	out := mat.NewDense(len(rows), cols, nil)
+	for i, r := range rows {
+		if len(r) != cols {
+			return nil, BadRequest(fmt.Sprintf("costs[%d]", i), "row has %d costs, want %d (one per %s): missing pairs are not allowed", len(r), cols, colsField)
+		}
+		row := out.RawRowView(i)
+		for j, v := range r {
+			if v == nil {
+				return nil, BadRequest(fmt.Sprintf("costs[%d][%d]", i, j), "missing pair: every cost must be given")
+			}
+			if !(*v >= 0) || math.IsInf(*v, 0) {
+				return nil, BadRequest(fmt.Sprintf("costs[%d][%d]", i, j), "cost %v must be finite and ≥ 0", *v)
+			}
+			row[j] = *v
+		}
+	}
+	return out, nil
+}
+
+type accessRequest struct {
+	Method  string       `json:"method"`
+	Costs   [][]*float64 `json:"costs,omitempty"`
+	Demand  []float64    `json:"demand,omitempty"`
+	Weights []float64    `json:"weights,omitempty"`
+	Supply  []float64    `json:"supply,omitempty"`
+	Weight  *weightSpec  `json:"weight,omitempty"`
+	MaxCost float64      `json:"max_cost,omitempty"`
+	Format  string       `json:"format,omitempty"`
+	layerForm
+}
+
+type accessResponse struct {
+	Method        string    `json:"method"`
+	Scores        []float64 `json:"scores"`
+	Reachable     []bool    `json:"reachable"`
+	Unreachable   int       `json:"unreachable"`
+	Ratios        []float64 `json:"ratios"`
+	ReachedSupply float64   `json:"reached_supply"`
+	CostSource    string    `json:"cost_source"`
+	Unsnapped     int       `json:"unsnapped,omitempty"`
+	DemandLayer   string    `json:"demand_layer,omitempty"`
+	DemandIDs     []int64   `json:"demand_ids,omitempty"`
+	SupplyLayer   string    `json:"supply_layer,omitempty"`
+	SupplyIDs     []int64   `json:"supply_ids,omitempty"`
+	Seconds       float64   `json:"seconds"`
+}
+
+func accessError(err error) error {
+	var ae *access.Error
+	if errors.As(err, &ae) {
+		return BadRequest(ae.Field, "%s", ae.Message)
+	}
+	return err
+}
+
+func (m *Models) access(w http.ResponseWriter, r *http.Request) error {
+	start := time.Now()
+	var req accessRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Method == "" {
+		req.Method = string(access.TwoStep)
+	}
+	wt, err := req.Weight.weight()
+	if err != nil {
+		return err
+	}
+	if req.Format != "" && req.Format != "json" && req.Format != "geojson" {
+		return BadRequest("format", "unknown format %q (json, geojson)", req.Format)
+	}
+	resp := accessResponse{Method: req.Method, CostSource: "matrix"}
+	var dem, sup points
+	var costs *mat.Dense
+	demandVals := req.Demand
+	if req.Weights != nil {
+		if req.Demand != nil {
+			return BadRequest("weights", "give demand or weights, not both")
+		}
+		demandVals = req.Weights
+	}
+	if req.layerForm.used() {
+		if req.Costs != nil || demandVals != nil || req.Supply != nil {
+			return BadRequest("costs", "give either a matrix with demand and supply, or layer names, not both")
+		}
+		if req.Resource != "" {
+			dem, sup, err = m.resourcePoints(r.Context(), req.Resource)
+		} else {
+			if req.DemandLayer == "" {
+				return BadRequest("demand_layer", "required with supply_layer")
+			}
+			if req.SupplyLayer == "" {
+				return BadRequest("supply_layer", "required with demand_layer")
+			}
+			dem, err = m.readPoints("demand_layer", req.DemandLayer, "demand_field", req.DemandField)
+			if err == nil {
+				sup, err = m.readPoints("supply_layer", req.SupplyLayer, "supply_field", req.SupplyField)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		costs, resp.CostSource, resp.Unsnapped, err = m.costs(req.layerForm, dem.pts, sup.pts)
+		if err != nil {
+			return err
+		}
+		demandVals = dem.values
+		req.Supply = sup.values
+		resp.DemandLayer, resp.DemandIDs, resp.SupplyLayer, resp.SupplyIDs = dem.layer, dem.ids, sup.layer, sup.ids
+	} else {
+		if demandVals == nil {
+			return BadRequest("demand", "required (one value per cost row), or give layer names")
+		}
+		if req.Supply == nil {
+			return BadRequest("supply", "required (one value per cost column), or give layer names")
+		}
+		costs, err = matrix(req.Costs, len(demandVals), len(req.Supply), "demand point", "supply point")
+		if err != nil {
+			return err
+		}
+	}
+	res, err := access.Compute(demandVals, req.Supply, costs, access.Options{Method: access.Method(req.Method), Weight: wt, MaxCost: req.MaxCost})
+	if err != nil {
+		return accessError(err)
+	}
+	resp.Scores, resp.Reachable, resp.Ratios, resp.ReachedSupply = res.Scores, res.Reachable, res.Ratios, res.ReachedSupply
+	for _, ok := range res.Reachable {
+		if !ok {
+			resp.Unreachable++
+		}
+	}
+	resp.Seconds = time.Since(start).Seconds()
+	if req.Format == "geojson" {
+		if dem.geoms == nil {
+			return BadRequest("format", "geojson needs the layer form (demand points with geometries)")
+		}
+		fc := geojson.NewFeatureCollection()
+		for i, g := range dem.geoms {
+			f := geojson.NewFeature(g)
+			f.ID = dem.ids[i]
+			f.Properties = geojson.Properties{"demand": demandVals[i], "score": res.Scores[i], "reachable": res.Reachable[i]}
+			if c, ok := dem.props[i]["code"]; ok {
+				f.Properties["code"] = c
+			}
+			if n, ok := dem.props[i]["name"]; ok {
+				f.Properties["name"] = n
+			}
+			fc.Append(f)
+		}
+		fc.ExtraMembers = geojson.Properties{"method": req.Method, "cost_source": resp.CostSource, "reached_supply": res.ReachedSupply, "seconds": resp.Seconds}
+		return WriteJSON(w, http.StatusOK, "application/geo+json", fc)
+	}
+	return WriteJSON(w, http.StatusOK, "", resp)
+}
+
+type sitingRequest struct {
+	Model     string       `json:"model"`
+	P         int          `json:"p"`
+	Costs     [][]*float64 `json:"costs,omitempty"`
+	Weights   []float64    `json:"weights,omitempty"`
+	Demand    []float64    `json:"demand,omitempty"`
+	Required  []int        `json:"required,omitempty"`
+	Existing  []int        `json:"existing,omitempty"`
+	Radius    *float64     `json:"radius,omitempty"`
+	Capacity  []float64    `json:"capacity,omitempty"`
+	TimeLimit float64      `json:"time_limit_s,omitempty"`
+	// Layer form: candidates are supply_layer's features (capacity from
+	// supply_field); existing_layer's features are appended as existing
+	// columns.
+	ExistingLayer string `json:"existing_layer,omitempty"`
+	layerForm
+}
+
+// site is a chosen column described for the page.
+type site struct {
+	Column   int       `json:"column"`
+	Layer    string    `json:"layer,omitempty"`
+	ID       int64     `json:"id,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Point    orb.Point `json:"point,omitempty"`
+	Existing bool      `json:"existing,omitempty"`
+	Clients  int       `json:"clients"`
+	Demand   float64   `json:"demand"`
+}
+
+type sitingResponse struct {
+	Model      string   `json:"model"`
+	Chosen     []int    `json:"chosen"`
+	Objective  float64  `json:"objective"`
+	LowerBound *float64 `json:"lower_bound,omitempty"`
+	UpperBound *float64 `json:"upper_bound,omitempty"`
+	Optimal    bool     `json:"optimal"`
+	Assignment []int    `json:"assignment"`
+	Covered    []bool   `json:"covered,omitempty"`
+	Seconds    float64  `json:"seconds"`
+	CostSource string   `json:"cost_source"`
+	Unsnapped  int      `json:"unsnapped,omitempty"`
+	Sites      []site   `json:"sites,omitempty"`
+	DemandIDs  []int64  `json:"demand_ids,omitempty"`
+}
+
+func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
+	var req sitingRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Model == "" {
+		req.Model = string(siting.PMedian)
+	}
+	model := siting.Model(req.Model)
+	known := false
+	for _, x := range siting.Models() {
+		known = known || x == model
+	}
+	if !known {
+		return BadRequest("model", "unknown model %q (p-median, capacitated-p-median, mclp, lscp, p-center)", req.Model)
+	}
+	limit := 10 * time.Second
+	if req.TimeLimit != 0 {
+		if !(req.TimeLimit > 0) || req.TimeLimit > 60 {
+			return BadRequest("time_limit_s", "must be in (0, 60]")
+		}
+		limit = time.Duration(req.TimeLimit * float64(time.Second))
+	}
+	pr := siting.Problem{P: req.P, Required: req.Required, Existing: req.Existing, Capacity: req.Capacity}
+	if req.Radius != nil {
+		pr.Radius = *req.Radius
+	}
+	if (model == siting.MCLP || model == siting.LSCP) && req.Radius == nil {
+		return BadRequest("radius", "required for %s", model)
+	}
+	resp := sitingResponse{Model: req.Model, CostSource: "matrix"}
+	weights := req.Weights
+	if req.Demand != nil {
+		if weights != nil {
+			return BadRequest("demand", "give demand or weights, not both")
+		}
+		weights = req.Demand
+	}
+	var cand points
+	var layerOf []string // per column, in the layer form
+	var nCand int
+	if req.layerForm.used() || req.ExistingLayer != "" {
+		if req.Costs != nil || weights != nil {
+			return BadRequest("costs", "give either a matrix with weights, or layer names, not both")
+		}
+		var dem points
+		var err error
+		if req.Resource != "" {
+			// Demand by standard per grid; candidates every grid centroid
+			// (or supply_layer); the resource's facilities as existing sites.
+			var have points
+			dem, have, err = m.resourcePoints(r.Context(), req.Resource)
+			if err != nil {
+				return err
+			}
+			if req.SupplyLayer == "" {
+				cand = points{layer: dem.layer, ids: dem.ids, pts: dem.pts, values: make([]float64, len(dem.pts)), props: dem.props}
+			} else {
+				cand, err = m.readPoints("supply_layer", req.SupplyLayer, "supply_field", req.SupplyField)
+			}
+			if req.ExistingLayer == "" && len(req.Existing) == 0 {
+				req.ExistingLayer = have.layer
+			}
+		} else {
+			if req.DemandLayer == "" {
+				return BadRequest("demand_layer", "required in the layer form")
+			}
+			if req.SupplyLayer == "" {
+				return BadRequest("supply_layer", "required in the layer form (the candidate sites)")
+			}
+			dem, err = m.readPoints("demand_layer", req.DemandLayer, "demand_field", req.DemandField)
+			if err == nil {
+				cand, err = m.readPoints("supply_layer", req.SupplyLayer, "supply_field", req.SupplyField)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		nCand = len(cand.ids)
+		cols := cand.pts
+		layerOf = make([]string, nCand)
+		for j := range layerOf {
+			layerOf[j] = cand.layer
+		}
+		if req.ExistingLayer != "" {
+			if len(req.Existing) > 0 {
+				return BadRequest("existing", "give existing columns or existing_layer, not both")
+			}
+			ex, err := m.readPoints("existing_layer", req.ExistingLayer, "supply_field", "")
+			if err != nil {
+				return err
+			}
+			cols = append(append([]orb.Point(nil), cols...), ex.pts...)
+			for k := range ex.ids {
+				pr.Existing = append(pr.Existing, nCand+k)
+			}
+			cand.ids = append(append([]int64(nil), cand.ids...), ex.ids...)
+			cand.props = append(append([]map[string]any(nil), cand.props...), ex.props...)
+			for range ex.ids {
+				layerOf = append(layerOf, ex.layer)
+			}
+		}
+		cand.pts = cols
+		costs, src, unsnapped, err := m.costs(req.layerForm, dem.pts, cols)
+		if err != nil {
+			return err
+		}
+		pr.Costs, pr.Weights = costs, dem.values
+		resp.CostSource, resp.Unsnapped, resp.DemandIDs = src, unsnapped, dem.ids
+		if model == siting.CapacitatedPMedian && pr.Capacity == nil {
+			pr.Capacity = append([]float64(nil), cand.values...)
+			for range len(cols) - len(cand.values) {
+				pr.Capacity = append(pr.Capacity, 0)
+			}
+		}
+	} else {
+		var err error
+		pr.Costs, err = matrix(req.Costs, -1, -1, "client", "candidate site")
+		if err != nil {
+			return err
+		}
+		if weights != nil {
+			pr.Weights = weights
+		}
+	}
+	sol, err := siting.Solve(r.Context(), model, pr, siting.Options{TimeLimit: limit})
+	if err != nil {
+		var se *siting.Error
+		if errors.As(err, &se) {
+			if req.Demand != nil && strings.HasPrefix(se.Field, "weights") {
+				se.Field = "demand" + strings.TrimPrefix(se.Field, "weights")
+			}
+			return BadRequest(se.Field, "%s", se.Message)
+		}
+		return err
+	}
+	resp.Chosen, resp.Objective, resp.Optimal, resp.Assignment, resp.Covered, resp.Seconds =
+		sol.Chosen, sol.Objective, sol.Optimal, sol.Assignment, sol.Covered, sol.Seconds
+	b := sol.Bound
+	if model == siting.MCLP {
+		resp.UpperBound = &b
+	} else {
+		resp.LowerBound = &b
+	}
+	// Describe every open column (chosen and existing) with what it serves.
+	open := append([]int(nil), sol.Chosen...)
+	open = append(open, pr.Existing...)
+	idx := map[int]int{}
+	for _, j := range open {
+		idx[j] = len(resp.Sites)
+		resp.Sites = append(resp.Sites, site{Column: j, Existing: len(resp.Sites) >= len(sol.Chosen)})
+	}
+	for i, j := range sol.Assignment {
+		if k, ok := idx[j]; ok {
+			resp.Sites[k].Clients++
+			if pr.Weights != nil {
+				resp.Sites[k].Demand += pr.Weights[i]
+			} else {
+				resp.Sites[k].Demand++
+			}
+		}
+	}
+	if layerOf != nil {
+		for k := range resp.Sites {
+			j := resp.Sites[k].Column
+			resp.Sites[k].Layer, resp.Sites[k].ID, resp.Sites[k].Point = layerOf[j], cand.ids[j], cand.pts[j]
+			if n, ok := cand.props[j]["name"].(string); ok {
+				resp.Sites[k].Name = n
+			}
+		}
+	}
+	return WriteJSON(w, http.StatusOK, "", resp)
+}
+
+// demand serves GET /api/models/demand.
+func (m *Models) demand(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	res, err := demand.ParseResource(q.Get("resource"))
+	if err != nil {
+		return BadRequest("resource", "%v", err)
+	}
+	level, err := demand.ParseLevel(q.Get("level"))
+	if err != nil {
+		return BadRequest("level", "%v", err)
+	}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "geojson" {
+		return BadRequest("format", "unknown format %q (json, geojson)", format)
+	}
+	in, err := m.inputs(r.Context())
+	if err != nil {
+		return err
+	}
+	st := m.cfg.Standards
+	if id := q.Get("scenario"); id != "" && id != scenario.Baseline {
+		if m.cfg.Scenarios == nil {
+			return NotFound("scenario", "scenarios are not served here")
+		}
+		sc, err := m.cfg.Scenarios.Get(r.Context(), demand.Name, id)
+		if errors.Is(err, scenario.ErrNotFound) {
+			return NotFound("scenario", "%v", err)
+		}
+		if err != nil {
+			return err
+		}
+		in, st, err = demand.Apply(in, st, sc.Changes)
+		if err != nil {
+			var fe *scenario.FieldError
+			if errors.As(err, &fe) {
+				return Unprocessable("scenario", "stored scenario no longer applies: %v", fe)
+			}
+			return err
+		}
+	}
+	t, err := demand.Compute(in, res, st, level)
+	if err != nil {
+		return BadRequest("resource", "%v", err)
+	}
+	if format != "geojson" {
+		return WriteJSON(w, http.StatusOK, "", t)
+	}
+	// The shortage map: each unit's polygon with its figures.
+	layer := map[demand.Level]string{demand.GridLevel: layers.Grids, demand.CommunityLevel: layers.Communities,
+		demand.StreetLevel: layers.Streets, demand.DistrictLevel: layers.Districts}[level]
+	geom := map[string]*layers.Feature{}
+	if l, ok := m.cfg.Catalog.Layer(layer); ok {
+		l.Snapshot().All(func(f *layers.Feature) bool {
+			if c, ok := f.Properties["code"].(string); ok {
+				geom[c] = f
+			}
+			return true
+		})
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, row := range t.Rows {
+		f := &layers.Feature{}
+		if g, ok := geom[row.Code]; ok {
+			f = g
+		} else if level == demand.DistrictLevel {
+			for _, g := range geom {
+				f = g
+			}
+		}
+		if f.Geometry == nil {
+			continue
+		}
+		gf := geojson.NewFeature(f.Geometry)
+		gf.ID = f.ID
+		gf.Properties = geojson.Properties{"code": row.Code, "name": row.Name, "population": row.Population,
+			"demand": row.Demand, "supply": row.Supply, "gap": row.Gap, "supply_known": t.SupplyKnown}
+		if row.Demand > 0 {
+			gf.Properties["coverage"] = row.Supply / row.Demand
+		}
+		fc.Append(gf)
+	}
+	fc.ExtraMembers = geojson.Properties{"resource": t.Resource, "level": t.Level, "ratio": t.Ratio, "base": t.Base,
+		"supply_known": t.SupplyKnown, "total": t.Total}
+	return WriteJSON(w, http.StatusOK, "application/geo+json", fc)
+}
