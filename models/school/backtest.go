@@ -30,7 +30,7 @@ type BacktestSet struct {
 	MAPE3y float64 `json:"mape_3y"`
 }
 
-// BacktestLeads are the leads the backtest measures.
+// backtestLeads are the leads the backtest measures.
 var backtestLeads = [2]int{1, 3}
 
 // RunBacktest backtests in at leads 1 and 3 years.

@@ -30,7 +30,7 @@ func Filter(r *Result, level string) *Result {
 	return &out
 }
 
-// CSVHeader is the header row of WriteCSV; grade columns are empty for the
+// csvHeader is the header row of WriteCSV; grade columns are empty for the
 // grades a level does not have.
 var csvHeader = []string{"scenario", "kind", "code", "name", "level", "year", "demand", "housing", "seats", "gap", "pressure", "warning",
 	"grade_1", "grade_2", "grade_3", "grade_4", "grade_5", "grade_6", "grade_7", "grade_8", "grade_9"}
