@@ -61,7 +61,7 @@ func (g *gen) admin() {
 	}
 	penalties([3]float64{0, 60, 500})
 
-	streets := sp.split(r, all, nStreets, w, 4)
+	streets := sp.split(r, all, nStreets, w, 4, 1)
 	g.streets = orderUnits(streets, -1, 2500)
 	penalties([3]float64{20, 250, 400})
 	// communities: counts by people and area
@@ -71,7 +71,7 @@ func (g *gen) admin() {
 	}
 	cc := apportion(nCommunities, cw, 5, nil)
 	for i, u := range g.streets {
-		parts := sp.split(r, u.cells, cc[i], w, 3)
+		parts := sp.split(r, u.cells, cc[i], w, 3, 20)
 		g.comms = append(g.comms, orderUnits(parts, int32(i), 900)...)
 	}
 	penalties([3]float64{150, 200, 250})
@@ -86,7 +86,7 @@ func (g *gen) admin() {
 	}
 	gc := apportion(nGrids, gw, 3, caps)
 	for i, u := range g.comms {
-		parts := sp.split(r, u.cells, gc[i], w, 2)
+		parts := sp.split(r, u.cells, gc[i], w, 2, 4)
 		g.grids = append(g.grids, orderUnits(parts, int32(i), 250)...)
 	}
 
@@ -266,7 +266,8 @@ type splitter struct {
 // split divides cells (a 4-connected set) into k 4-connected regions: seeds
 // drawn by weight w and moved to their regions' weighted centroids iters
 // times; every cell joins the nearest seed reachable through its region.
-func (sp *splitter) split(r *rand.Rand, cells []int32, k int, w []float64, iters int) [][]int32 {
+// Regions under minCells are re-seeded where they fit, when they can be.
+func (sp *splitter) split(r *rand.Rand, cells []int32, k int, w []float64, iters, minCells int) [][]int32 {
 	k = min(k, len(cells))
 	if k <= 1 {
 		return [][]int32{slices.Clone(cells)}
@@ -302,8 +303,31 @@ func (sp *splitter) split(r *rand.Rand, cells []int32, k int, w []float64, iters
 			l := sp.lab[c]
 			regions[l] = append(regions[l], c)
 		}
-		if it == iters {
-			return regions
+		if it >= iters {
+			// a region squeezed below minCells moves its seed into the
+			// far end of the biggest region, a few times at most
+			small, big := -1, 0
+			for l, reg := range regions {
+				if len(reg) < minCells && (small < 0 || len(reg) < len(regions[small])) {
+					small = l
+				}
+				if len(reg) > len(regions[big]) {
+					big = l
+				}
+			}
+			if small < 0 || it >= iters+8 || len(regions[big]) < 2*minCells {
+				return regions
+			}
+			bx, by := cellCentre(int(seeds[big]))
+			far, fd := seeds[big], -1.0
+			for _, c := range regions[big] {
+				x, y := cellCentre(int(c))
+				if d := (x-bx)*(x-bx) + (y-by)*(y-by); d > fd {
+					far, fd = c, d
+				}
+			}
+			seeds[small] = far
+			continue
 		}
 		for l, reg := range regions {
 			var sx, sy, sw float64
