@@ -96,7 +96,9 @@ type Input struct {
 	Housing []Housing `json:"housing"`
 	// Moves are catchment-line changes taking effect after the base year.
 	Moves []Move `json:"moves,omitempty"`
-	// Policy holds the rates and parameters (DefaultPolicy when omitted).
+	// Policy holds the rates and parameters: DefaultPolicy when omitted;
+	// fields left out of a given policy take their defaults, except
+	// floating_enrolment_rate (0 is a rate).
 	Policy Policy `json:"policy"`
 }
 
@@ -267,9 +269,15 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// withDefaults fills the zero fields of p from DefaultPolicy.
+// withDefaults is DefaultPolicy for a zero (omitted) policy; otherwise it
+// fills p's zero fields from DefaultPolicy, except the floating enrolment
+// rate, for which 0 is a rate.
 func (p Policy) withDefaults() Policy {
 	d := DefaultPolicy()
+	if p.AdmissionAge == 0 && p.FloatingRate == 0 && p.HistoryWeights == nil && p.Yields == nil &&
+		p.EntryFactor == 0 && p.EntryFactors == nil && p.Thresholds == (Thresholds{}) {
+		return d
+	}
 	if p.AdmissionAge == 0 {
 		p.AdmissionAge = d.AdmissionAge
 	}

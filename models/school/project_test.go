@@ -402,3 +402,13 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyDefaults(t *testing.T) {
+	if got := (Policy{}).withDefaults(); got.FloatingRate != 0.8 || got.AdmissionAge != 6 || len(got.HistoryWeights) != 5 {
+		t.Errorf("omitted policy: %+v", got)
+	}
+	got := Policy{AdmissionAge: 7}.withDefaults()
+	if got.FloatingRate != 0 || got.AdmissionAge != 7 || len(got.HistoryWeights) != 5 || got.Thresholds.Red != 1 || got.EntryFactor != 1 {
+		t.Errorf("partial policy: %+v", got)
+	}
+}
