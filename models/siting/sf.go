@@ -1,6 +1,7 @@
 package siting
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -99,4 +102,61 @@ func readCSV(path string) ([][]string, error) {
 		return nil, fmt.Errorf("siting: %s: %w", path, io.ErrUnexpectedEOF)
 	}
 	return recs, nil
+}
+
+// BenchSF solves the San Francisco case at p = 4 — p-median, and MCLP at a
+// 5,000 m service radius (the radius of spopt's own tests) — and writes the
+// results beside spopt's documented ones.
+func BenchSF(ctx context.Context, dir string, w io.Writer) error {
+	sf, err := ReadSF(dir)
+	if err != nil {
+		return err
+	}
+	total := 0.0
+	for _, x := range sf.Weights {
+		total += x
+	}
+	pm, err := Solve(ctx, PMedian, Problem{Costs: sf.Costs, Weights: sf.Weights, P: 4}, Options{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "San Francisco (spopt): %d tracts, %d candidate stores, POP2000 %.0f\n", len(sf.Tracts), len(sf.Stores), total)
+	fmt.Fprintf(w, "p-median p=4: %s, %.0f person-metres, mean %.4f m (spopt 2982.1269), bound %.0f, optimal %v, %.3f s\n",
+		strings.Join(names(sf.Stores, pm.Chosen), " "), pm.Objective, pm.Objective/total, pm.Bound, pm.Optimal, pm.Seconds)
+	mc, err := Solve(ctx, MCLP, Problem{Costs: sf.Costs, Weights: sf.Weights, P: 4, Radius: 5000}, Options{})
+	if err != nil {
+		return err
+	}
+	uncovered := 0
+	for _, c := range mc.Covered {
+		if !c {
+			uncovered++
+		}
+	}
+	fmt.Fprintf(w, "MCLP p=4 radius 5000 m: %s, covers %.0f people (%.2f%%), %d of %d tracts uncovered (spopt 21, 89.76%% of tracts covered), bound %.0f, optimal %v, %.3f s\n",
+		strings.Join(names(sf.Stores, mc.Chosen), " "), mc.Objective, 100*mc.Objective/total, uncovered, len(sf.Tracts), mc.Bound, mc.Optimal, mc.Seconds)
+	return nil
+}
+
+func names(all []string, idx []int) []string {
+	out := make([]string, len(idx))
+	for k, j := range idx {
+		out[k] = all[j]
+	}
+	return out
+}
+
+// Bench is `onemap bench siting`: the OR-Library table (each instance
+// limited to limit, 3 s when 0) and the San Francisco case, read from
+// dataDir (the shared reference data folder holding orlib-pmed/ and
+// spopt-sf/).
+func Bench(ctx context.Context, dataDir string, limit time.Duration, w io.Writer) error {
+	if limit <= 0 {
+		limit = 3 * time.Second
+	}
+	if _, err := BenchORLib(ctx, filepath.Join(dataDir, "orlib-pmed"), limit, w); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return BenchSF(ctx, filepath.Join(dataDir, "spopt-sf"), w)
 }

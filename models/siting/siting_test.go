@@ -302,11 +302,3 @@ func TestSanFrancisco(t *testing.T) {
 		t.Errorf("MCLP leaves %d tracts uncovered, spopt 21 (optimal %v)", uncovered, mc.Optimal)
 	}
 }
-
-func names(all []string, idx []int) []string {
-	out := make([]string, len(idx))
-	for k, j := range idx {
-		out[k] = all[j]
-	}
-	return out
-}
