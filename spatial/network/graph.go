@@ -94,6 +94,11 @@ type Graph struct {
 	// rFirst/rEdge list each node's incoming edges (the reversed graph).
 	rFirst []int32
 	rEdge  []int32
+	// rTail, rSeconds, rMetres repeat tail and costs in reversed-graph
+	// order so the reversed search reads them contiguously.
+	rTail    []int32
+	rSeconds []float64
+	rMetres  []float64
 
 	// Segments: straight pieces between two junctions, in both directions.
 	segA, segB   []int32 // original node ids
@@ -143,7 +148,7 @@ func (g *Graph) Weights(m Metric) []float64 {
 // MemoryBytes estimates the memory the graph's arrays hold.
 func (g *Graph) MemoryBytes() int {
 	n, e, s := len(g.Coords), len(g.Head), len(g.segA)
-	return n*(16+4+4+4+4) + e*(4+4+8+8+8+4+4) + s*(4+4+8+4+4+1) + s*80 // last term: R-tree entries, roughly
+	return n*(16+8+4+4+4) + e*(4+4+8+8+8+4+4+4+4+8+8) + s*(4+4+8+4+4+1) + s*80 // last term: R-tree entries, roughly
 }
 
 // projection is a local equirectangular projection in metres, accurate
@@ -262,6 +267,12 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 	for e, h := range g.Head {
 		g.rEdge[fill[h]] = int32(e)
 		fill[h]++
+	}
+	g.rTail = make([]int32, m)
+	g.rSeconds = make([]float64, m)
+	g.rMetres = make([]float64, m)
+	for i, e := range g.rEdge {
+		g.rTail[i], g.rSeconds[i], g.rMetres[i] = g.Tail[e], g.Seconds[e], g.Metres[e]
 	}
 	// Segment → edges.
 	ns := len(g.segA)

@@ -118,34 +118,48 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		}
 	}
 	var order []int32
-	for len(st.heap) > 0 && len(order) < k {
-		it := st.pop()
+	q, gen := pq{h: st.heap, pos: st.pos}, st.gen
+	dist, stamp, done, parent := st.dist, st.stamp, st.done, st.parent
+	rFirst, rEdge, rTail, rw := g.rFirst, g.rEdge, g.rTail, g.rSeconds
+	if m == Distance {
+		rw = g.rMetres
+	}
+	for len(q.h) > 0 && len(order) < k {
+		it := q.pop()
 		u := it.node
-		if st.done[u] == st.gen || it.key > st.dist[u] {
-			continue
-		}
-		st.done[u] = st.gen
+		done[u] = gen
 		if u >= n {
 			order = append(order, u-n)
 			continue
 		}
-		if st.amark[u] == st.gen {
+		if st.amark[u] == gen {
 			for j := st.afirst[u]; j >= 0; j = st.attach[j].next {
 				a := st.attach[j]
 				v := n + a.site
-				if d := it.key + a.off; !st.has(v) || d < st.dist[v] {
-					st.relax(v, d, a.edge)
+				d := it.key + a.off
+				fresh := stamp[v] != gen
+				if fresh || (done[v] != gen && d < dist[v]) {
+					stamp[v], dist[v], parent[v] = gen, d, a.edge
+					q.update(v, d, fresh)
 					st.direct[a.site] = false
 				}
 			}
 		}
-		for _, e := range g.rEdge[g.rFirst[u]:g.rFirst[u+1]] {
-			if blocked.Has(e) {
+		for i := rFirst[u]; i < rFirst[u+1]; i++ {
+			e := rEdge[i]
+			if blocked != nil && blocked.Has(e) {
 				continue
 			}
-			st.relax(g.Tail[e], it.key+w[e], e)
+			v, d := rTail[i], it.key+rw[i]
+			fresh := stamp[v] != gen
+			if !fresh && (done[v] == gen || dist[v] <= d) {
+				continue
+			}
+			stamp[v], dist[v], parent[v] = gen, d, e
+			q.update(v, d, fresh)
 		}
 	}
+	st.heap = q.h
 	out := make([]Ranked, 0, len(order))
 	for _, i := range order {
 		out = append(out, g.route(st, alarm, alarmEdges, sites, i, n))

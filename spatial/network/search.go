@@ -15,6 +15,7 @@ type state struct {
 	done    []uint32
 	gen     uint32
 	heap    []item
+	pos     []int32
 	settled []int32
 	// per-node lists of site attachments (nearest-unit searches)
 	amark  []uint32
@@ -47,6 +48,7 @@ func (g *Graph) get(extra int) *state {
 		st.parent = make([]int32, n)
 		st.stamp = make([]uint32, n)
 		st.done = make([]uint32, n)
+		st.pos = make([]int32, n)
 		st.gen = 0
 	}
 	if len(st.amark) < len(g.Coords) {
@@ -70,57 +72,85 @@ func (g *Graph) put(st *state) { g.pool.Put(st) }
 
 // relax lowers u's label to d via edge p and queues it.
 func (st *state) relax(u int32, d float64, p int32) {
-	if st.stamp[u] == st.gen && st.dist[u] <= d {
+	fresh := st.stamp[u] != st.gen
+	if !fresh && (st.done[u] == st.gen || st.dist[u] <= d) {
 		return
 	}
 	st.stamp[u] = st.gen
 	st.dist[u] = d
 	st.parent[u] = p
-	st.push(item{d, u})
+	q := pq{h: st.heap, pos: st.pos}
+	q.update(u, d, fresh)
+	st.heap = q.h
 }
 
 func (st *state) has(u int32) bool { return st.stamp[u] == st.gen }
 
-func (st *state) push(it item) {
-	h := append(st.heap, it)
-	i := len(h) - 1
+// pq is an indexed 4-ary min-heap of labelled, unsettled nodes with
+// decrease-key, so no node is queued twice. Hot loops keep it in a local
+// variable.
+type pq struct {
+	h   []item
+	pos []int32 // node → index in h, valid while the node is queued
+}
+
+// update queues v with key d (fresh: v is not queued yet) or lowers its key.
+func (q *pq) update(v int32, d float64, fresh bool) {
+	var i int
+	if fresh {
+		i = len(q.h)
+		q.h = append(q.h, item{})
+	} else {
+		i = int(q.pos[v])
+	}
+	it := item{d, v}
+	h, pos := q.h, q.pos
 	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].key <= it.key {
+		p := (i - 1) / 4
+		if h[p].key <= d {
 			break
 		}
 		h[i] = h[p]
+		pos[h[i].node] = int32(i)
 		i = p
 	}
 	h[i] = it
-	st.heap = h
+	pos[v] = int32(i)
 }
 
-func (st *state) pop() item {
-	h := st.heap
+// pop removes and returns the node with the least key.
+func (q *pq) pop() item {
+	h, pos := q.h, q.pos
 	top := h[0]
-	last := h[len(h)-1]
-	h = h[:len(h)-1]
-	n := len(h)
+	n := len(h) - 1
+	last := h[n]
+	h = h[:n]
+	q.h = h
+	if n == 0 {
+		return top
+	}
 	i := 0
 	for {
-		c := 2*i + 1
+		c := 4*i + 1
 		if c >= n {
 			break
 		}
-		if c+1 < n && h[c+1].key < h[c].key {
-			c++
+		best := c
+		end := min(c+4, n)
+		for j := c + 1; j < end; j++ {
+			if h[j].key < h[best].key {
+				best = j
+			}
 		}
-		if last.key <= h[c].key {
+		if last.key <= h[best].key {
 			break
 		}
-		h[i] = h[c]
-		i = c
+		h[i] = h[best]
+		pos[h[i].node] = int32(i)
+		i = best
 	}
-	if n > 0 {
-		h[i] = last
-	}
-	st.heap = h
+	h[i] = last
+	pos[last.node] = int32(i)
 	return top
 }
 
@@ -138,24 +168,31 @@ func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, b
 			st.relax(g.Head[e], (1-g.along(s, e))*w[e], e)
 		}
 	}
-	for len(st.heap) > 0 {
-		it := st.pop()
+	q, gen := pq{h: st.heap, pos: st.pos}, st.gen
+	dist, stamp, done, parent := st.dist, st.stamp, st.done, st.parent
+	first, head := g.First, g.Head
+	for len(q.h) > 0 {
+		it := q.pop()
 		u := it.node
-		if st.done[u] == st.gen || it.key > st.dist[u] {
-			continue
-		}
 		if it.key > limit {
 			break
 		}
-		st.done[u] = st.gen
+		done[u] = gen
 		st.settled = append(st.settled, u)
-		for e := g.First[u]; e < g.First[u+1]; e++ {
+		for e := first[u]; e < first[u+1]; e++ {
 			if blocked.Has(e) {
 				continue
 			}
-			st.relax(g.Head[e], it.key+w[e], e)
+			v, d := head[e], it.key+w[e]
+			fresh := stamp[v] != gen
+			if !fresh && (done[v] == gen || dist[v] <= d) {
+				continue
+			}
+			stamp[v], dist[v], parent[v] = gen, d, e
+			q.update(v, d, fresh)
 		}
 	}
+	st.heap = q.h
 }
 
 // Tree is the result of a forward search, valid only inside the callback

@@ -118,3 +118,16 @@ func (g *Graph) segDist2(p [2]float64, s int32) (float64, float64) {
 	x, y := a[0]+t*dx-p[0], a[1]+t*dy-p[1]
 	return x*x + y*y, t
 }
+
+// Junction is the junction nearer to the snapped point of the two ends of
+// its segment.
+func (g *Graph) Junction(s Snap) int32 {
+	if s.Frac > 0.5 {
+		return g.segB[s.Seg]
+	}
+	return g.segA[s.Seg]
+}
+
+// Restricted reports whether junction u is the via node of a turn
+// restriction (so it has copies in the graph).
+func (g *Graph) Restricted(u int32) bool { return len(g.copies[u]) > 0 }
