@@ -29,6 +29,7 @@ type Hierarchy struct {
 // new one when the admin layers change (see Locators).
 type Locator struct {
 	grids  *layers.Snapshot
+	cells  cellIndex
 	byCode map[string]*layers.Feature // every admin unit, by code
 	// versions of the snapshots it was built from, to know when it is stale.
 	versions [4]uint64
@@ -55,6 +56,7 @@ func NewLocator(c *layers.Catalog) (*Locator, error) {
 		})
 		if name == layers.Grids {
 			l.grids = s
+			l.cells = newCellIndex(s, 384)
 		}
 	}
 	return l, nil
@@ -79,15 +81,16 @@ func (l *Locator) Unit(code string) (*layers.Feature, bool) {
 
 // Grid returns the grid containing p.
 func (l *Locator) Grid(p orb.Point) (*layers.Feature, bool) {
-	var found *layers.Feature
-	l.grids.Search(orb.Bound{Min: p, Max: p}, func(f *layers.Feature) bool {
+	whole, candidates := l.cells.lookup(p)
+	if whole != nil {
+		return whole, true
+	}
+	for _, f := range candidates {
 		if Contains(f.Geometry, p) {
-			found = f
-			return false
+			return f, true
 		}
-		return true
-	})
-	return found, found != nil
+	}
+	return nil, false
 }
 
 // Locate returns the units containing p at every level, or ErrOutside.

@@ -1,0 +1,76 @@
+package spatial
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/layers"
+)
+
+func demoLocator(tb testing.TB) (*Locator, orb.Bound) {
+	tb.Helper()
+	c := layers.NewCatalog()
+	data.Generate(data.DemoOptions{Seed: data.DefaultSeed}).Put(c)
+	l, err := NewLocator(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, _ := c.Layer(layers.Districts)
+	return l, d.Snapshot().Bound()
+}
+
+// TestLocateDemoAgreesWithGridCodes checks every point facility's stored
+// grid_code against the locator, and that the hierarchy nests.
+func TestLocateDemoAgreesWithGridCodes(t *testing.T) {
+	c := layers.NewCatalog()
+	data.Generate(data.DemoOptions{Seed: data.DefaultSeed}).Put(c)
+	l, err := NewLocator(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, name := range []string{layers.Hazards, layers.FloodPoints, layers.Schools, layers.FireStations} {
+		layer, _ := c.Layer(name)
+		layer.Snapshot().All(func(f *layers.Feature) bool {
+			h, err := l.Locate(f.Geometry.(orb.Point))
+			if err != nil {
+				t.Fatalf("%s %d: %v", name, f.ID, err)
+			}
+			if h.Grid.Properties["code"] != f.Properties["grid_code"] {
+				t.Errorf("%s %d: located in %v, stored grid_code %v", name, f.ID, h.Grid.Properties["code"], f.Properties["grid_code"])
+			}
+			if h.District == nil || h.Street == nil || h.Community == nil {
+				t.Fatalf("%s %d: broken hierarchy %+v", name, f.ID, h)
+			}
+			n++
+			return true
+		})
+	}
+	if n < 900 {
+		t.Fatalf("only %d points checked", n)
+	}
+}
+
+// BenchmarkLocateDemo is the /api/locate target: ≥ 1,000,000 lookups per
+// second per core on the demo district's 1,547 grids.
+func BenchmarkLocateDemo(b *testing.B) {
+	l, bound := demoLocator(b)
+	r := rand.New(rand.NewPCG(5, 6))
+	var pts []orb.Point
+	for len(pts) < 4096 {
+		p := orb.Point{bound.Min[0] + r.Float64()*(bound.Max[0]-bound.Min[0]), bound.Min[1] + r.Float64()*(bound.Max[1]-bound.Min[1])}
+		if _, err := l.Locate(p); err == nil {
+			pts = append(pts, p)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := l.Locate(pts[i&4095]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}
