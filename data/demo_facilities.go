@@ -364,12 +364,12 @@ func (g *gen) hazards(r *rand.Rand, names *namer) {
 		{"chemicals", 70, map[string]float64{"industrial": 1, "commercial": 0.05}, []string{"加油站", "加气站", "危化品仓库", "实验室"}, []float64{0.15, 0.3, 0.35, 0.2}},
 	}
 	var fs []layers.Feature
+	taken := map[int]bool{} // one hazard per building
 	for _, cl := range classes {
 		w := make([]float64, len(g.blds))
 		for i, b := range g.blds {
 			w[i] = cl.uses[b.use] * (1 + float64(b.floors)/20)
 		}
-		taken := map[int]bool{}
 		sm := newSampler(w)
 		for range cl.n {
 			i := sm.draw(r)

@@ -602,30 +602,47 @@ func lineDistM(ls orb.LineString, p orb.Point) float64 {
 	return best
 }
 
-// TestBuildingsClearOfRoads checks that no footprint crosses a road centre
-// line (on a sample) and that grid dwellings match the buildings'.
+// TestBuildingsClearOfRoads checks that no footprint touches a road centre
+// line or comes within 3 m of one, and that grid dwellings match the
+// buildings'.
 func TestBuildingsClearOfRoads(t *testing.T) {
 	d := demo()
-	roads := d.Layers[layers.Roads]
-	for i, f := range d.Layers[layers.Buildings] {
-		if i%7 != 0 && !testing.Verbose() {
-			continue
-		}
-		poly := f.Geometry.(orb.Polygon)
-		b := poly.Bound()
-		for _, r := range roads {
-			ls := r.Geometry.(orb.LineString)
-			if !ls.Bound().Intersects(b) {
-				continue
-			}
-			for _, p := range ls {
-				if planar.PolygonContains(poly, p) {
-					t.Fatalf("road %d vertex inside building %d", r.ID, f.ID)
+	// road segments bucketed by 0.002° cells
+	type seg struct {
+		a, b orb.Point
+		id   int64
+	}
+	const bs = 0.002
+	key := func(x, y float64) [2]int { return [2]int{int(math.Floor(x / bs)), int(math.Floor(y / bs))} }
+	buckets := map[[2]int][]seg{}
+	for _, r := range d.Layers[layers.Roads] {
+		ls := r.Geometry.(orb.LineString)
+		for i := 0; i+1 < len(ls); i++ {
+			b := orb.MultiPoint{ls[i], ls[i+1]}.Bound()
+			lo, hi := key(b.Min[0], b.Min[1]), key(b.Max[0], b.Max[1])
+			for x := lo[0]; x <= hi[0]; x++ {
+				for y := lo[1]; y <= hi[1]; y++ {
+					buckets[[2]int{x, y}] = append(buckets[[2]int{x, y}], seg{ls[i], ls[i+1], r.ID})
 				}
 			}
-			for _, q := range poly[0] {
-				if lineDistM(ls, q) < 3 {
-					t.Fatalf("building %d corner on road %d", f.ID, r.ID)
+		}
+	}
+	for _, f := range d.Layers[layers.Buildings] {
+		poly := f.Geometry.(orb.Polygon)
+		ring := poly[0]
+		b := geo.BoundPad(poly.Bound(), 5)
+		lo, hi := key(b.Min[0], b.Min[1]), key(b.Max[0], b.Max[1])
+		for x := lo[0]; x <= hi[0]; x++ {
+			for y := lo[1]; y <= hi[1]; y++ {
+				for _, sg := range buckets[[2]int{x, y}] {
+					ls := orb.LineString{sg.a, sg.b}
+					hit := planar.PolygonContains(poly, sg.a) || planar.PolygonContains(poly, sg.b)
+					for i := 0; i+1 < len(ring) && !hit; i++ {
+						hit = segmentsCross(sg.a, sg.b, ring[i], ring[i+1]) || lineDistM(ls, ring[i]) < 3
+					}
+					if hit {
+						t.Fatalf("building %d touches road %d", f.ID, sg.id)
+					}
 				}
 			}
 		}
@@ -905,4 +922,12 @@ func TestEnrolmentBacktest(t *testing.T) {
 			t.Errorf("%d year(s) ahead: district error %.2f%% > %.0f%%", k, 100*mape, 100*lim)
 		}
 	}
+}
+
+// segmentsCross reports whether segments p1–p2 and q1–q2 intersect.
+func segmentsCross(p1, p2, q1, q2 orb.Point) bool {
+	o := func(a, b, c orb.Point) float64 { return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0]) }
+	d1, d2 := o(q1, q2, p1), o(q1, q2, p2)
+	d3, d4 := o(p1, p2, q1), o(p1, p2, q2)
+	return ((d1 > 0) != (d2 > 0)) && ((d3 > 0) != (d4 > 0))
 }
