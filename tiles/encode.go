@@ -8,28 +8,14 @@ import (
 	"github.com/paulmach/orb/encoding/mvt/vectortile"
 )
 
-// encode writes the layers as orb's encoding/mvt would: the same protobuf
-// messages (orb's vectortile package) filled the same way — keys and values
-// interned in order of first use, each feature's tags in key order, the
-// same geometry commands — so the bytes equal mvt.Marshal's (a test checks
-// this on the demo district). It skips mvt.Marshal's generic path (a GeoJSON
-// feature, a sorted key list, reflection and an interface-keyed map per
-// value), which was half of the time of a tile, and allocates per layer
-// rather than per feature.
-func encode(ls []layer, extent uint32) ([]byte, error) {
-	vt := &vectortile.Tile{Layers: make([]*vectortile.Tile_Layer, len(ls))}
-	for i := range ls {
-		l, err := encodeLayer(&ls[i], extent)
-		if err != nil {
-			return nil, err
-		}
-		vt.Layers[i] = l
-	}
-	return vt.Marshal()
-}
-
-var geomTypes = [...]vectortile.Tile_GeomType{vectortile.Tile_UNKNOWN, vectortile.Tile_POINT, vectortile.Tile_LINESTRING, vectortile.Tile_POLYGON}
-
+// encodeLayer writes a layer as orb's encoding/mvt would: the same
+// protobuf message (orb's vectortile package) filled the same way — keys
+// and values interned in order of first use, each feature's tags in key
+// order, the same geometry commands — so that a tile's bytes equal
+// mvt.Marshal's (a test checks this on the demo district). It skips
+// mvt.Marshal's generic path (a GeoJSON feature, a sorted key list,
+// reflection and an interface-keyed map per value), which was half the
+// time of a tile, and allocates per layer rather than per feature.
 func encodeLayer(l *layer, extent uint32) (*vectortile.Tile_Layer, error) {
 	version := uint32(2)
 	name := l.name
@@ -38,7 +24,8 @@ func encodeLayer(l *layer, extent uint32) (*vectortile.Tile_Layer, error) {
 	feats := make([]vectortile.Tile_Feature, n)
 	out.Features = make([]*vectortile.Tile_Feature, 0, n)
 	ids := make([]uint64, n)
-	types := geomTypes // per layer: the messages point into it
+	// The features' Type fields point into this per-layer array.
+	types := [...]vectortile.Tile_GeomType{vectortile.Tile_UNKNOWN, vectortile.Tile_POINT, vectortile.Tile_LINESTRING, vectortile.Tile_POLYGON}
 	tags := make([]uint32, 0, 2*n*len(l.fields))
 
 	keys := make(map[string]uint32, len(l.fields))
@@ -219,7 +206,7 @@ func (p *pen) ring(r orb.Ring) {
 }
 
 // commands appends g's geometry commands to out and returns the index of
-// its MVT geometry type in geomTypes.
+// its MVT geometry type (1 point, 2 line, 3 polygon).
 func commands(g orb.Geometry, out []uint32) (int, []uint32, error) {
 	p := pen{out: out}
 	switch g := g.(type) {

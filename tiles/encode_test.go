@@ -5,8 +5,22 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
 )
+
+// encode writes whole tiles with encodeLayer.
+func encode(ls []layer, extent uint32) ([]byte, error) {
+	vt := &vectortile.Tile{Layers: make([]*vectortile.Tile_Layer, len(ls))}
+	for i := range ls {
+		l, err := encodeLayer(&ls[i], extent)
+		if err != nil {
+			return nil, err
+		}
+		vt.Layers[i] = l
+	}
+	return vt.Marshal()
+}
 
 // orbEncode is the reference: the same layers through mvt.Marshal.
 func orbEncode(t testing.TB, ls []layer) []byte {
@@ -46,7 +60,16 @@ func TestEncodeMatchesOrb(t *testing.T) {
 			b = tilesAround(14)[0].Bound().Union(tilesAround(14)[len(tilesAround(14))-1].Bound())
 		}
 		for _, tile := range Sample(b, 8, 17, 6) {
-			ls := DefaultOptions().layers(c.srcs, tile, 0)
+			var ls []layer
+			p := newProjector(tile, 4096, 64)
+			for _, src := range c.srcs {
+				if int(tile.Z) < src.Schema.MinZoom || int(tile.Z) > src.Schema.MaxZoom {
+					continue
+				}
+				if l := DefaultOptions().layer(p, src, 0); len(l.features) > 0 {
+					ls = append(ls, l)
+				}
+			}
 			if len(ls) == 0 {
 				continue
 			}

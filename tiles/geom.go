@@ -17,6 +17,7 @@ const maxLat = 85.05112877980659
 // buffer) does: spherical Mercator, y down, rounded to the nearest unit
 // (ties to even, as PostGIS's grid snapping).
 type projector struct {
+	z           int
 	scale       float64 // tile units per world width
 	x0, y0      float64 // the tile's origin in world tile units
 	clipBox     orb.Bound
@@ -27,6 +28,7 @@ type projector struct {
 func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
 	e := float64(extent)
 	p := &projector{
+		z:     int(t.Z),
 		scale: e * math.Exp2(float64(t.Z)),
 		x0:    float64(t.X) * e,
 		y0:    float64(t.Y) * e,

@@ -18,7 +18,9 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/maptile"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // MaxZoom is the deepest zoom a tile may be requested at.
@@ -69,7 +71,8 @@ func (o Options) Render(srcs []Source, t maptile.Tile) ([]byte, error) {
 	return b, err
 }
 
-// render also reports the thinning level that was needed (0: none).
+// render also reports the thinning level that was needed (the highest of
+// any layer; 0: none).
 func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	if t.Z > MaxZoom || !t.Valid() {
 		return nil, 0, fmt.Errorf("tiles: invalid tile %d/%d/%d", t.Z, t.X, t.Y)
@@ -81,19 +84,77 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		}
 		seen[s.Schema.Name] = true
 	}
-	for level := 0; ; level++ {
-		ls := o.layers(srcs, t, level)
-		if len(ls) == 0 {
-			return nil, level, nil
+	p := newProjector(t, o.Extent, o.Buffer)
+	type part struct {
+		src   Source
+		msg   *vectortile.Tile_Layer
+		size  int
+		level int
+	}
+	var parts []part
+	total := 0
+	build := func(pt *part) error {
+		l := o.layer(p, pt.src, pt.level)
+		if len(l.features) == 0 {
+			pt.msg, pt.size = nil, 0
+			return nil
 		}
-		b, err := encode(ls, o.Extent)
+		msg, err := encodeLayer(&l, o.Extent)
 		if err != nil {
-			return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+			return fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 		}
-		if o.MaxBytes <= 0 || len(b) <= o.MaxBytes || level == maxThin {
-			return b, level, nil
+		n := msg.Size()
+		pt.msg, pt.size = msg, n+1+protowire.SizeVarint(uint64(n))
+		return nil
+	}
+	for _, s := range srcs {
+		if s.Snapshot == nil || int(t.Z) < s.Schema.MinZoom || int(t.Z) > s.Schema.MaxZoom {
+			continue
+		}
+		pt := part{src: s}
+		if err := build(&pt); err != nil {
+			return nil, 0, err
+		}
+		if pt.msg != nil {
+			parts = append(parts, pt)
+			total += pt.size
 		}
 	}
+	// Over budget: thin the biggest layer one level at a time, so small
+	// layers keep every feature.
+	level := 0
+	for o.MaxBytes > 0 && total > o.MaxBytes {
+		big := -1
+		for i := range parts {
+			if parts[i].level < maxThin && (big < 0 || parts[i].size > parts[big].size) {
+				big = i
+			}
+		}
+		if big < 0 {
+			break
+		}
+		total -= parts[big].size
+		parts[big].level++
+		level = max(level, parts[big].level)
+		if err := build(&parts[big]); err != nil {
+			return nil, level, err
+		}
+		total += parts[big].size
+	}
+	vt := &vectortile.Tile{}
+	for _, pt := range parts {
+		if pt.msg != nil {
+			vt.Layers = append(vt.Layers, pt.msg)
+		}
+	}
+	if len(vt.Layers) == 0 {
+		return nil, level, nil
+	}
+	b, err := vt.Marshal()
+	if err != nil {
+		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	return b, level, nil
 }
 
 // layer is one layer of a tile before encoding: features in id order with
@@ -110,65 +171,58 @@ type feature struct {
 	props map[string]any
 }
 
-// layers builds the layers of tile t at a thinning level.
-func (o Options) layers(srcs []Source, t maptile.Tile, level int) []layer {
-	p := newProjector(t, o.Extent, o.Buffer)
-	tol := Tolerance(int(t.Z)) * math.Exp2(float64(level))
-	var minSize float64 // lines and areas smaller than this (tile units) are thinned away
-	var cell float64    // at most one point per cell of this size
+// layer builds one source's layer of the projector's tile at a thinning
+// level: level 0 keeps every feature that survives the grid; each level
+// doubles the simplification tolerance, drops lines and areas smaller than
+// 2^(level-1) units and keeps one point per 8·2^level-unit cell.
+func (o Options) layer(p *projector, s Source, level int) layer {
+	tol := Tolerance(p.z) * math.Exp2(float64(level))
+	var minSize float64
+	var cell float64
 	if level > 0 {
 		minSize = math.Exp2(float64(level - 1))
 		cell = 8 * math.Exp2(float64(level))
 	}
-	var out []layer
 	var found []*layers.Feature
-	for _, s := range srcs {
-		if s.Snapshot == nil || int(t.Z) < s.Schema.MinZoom || int(t.Z) > s.Schema.MaxZoom {
-			continue
-		}
-		found = found[:0]
-		s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
-			found = append(found, f)
-			return true
-		})
-		if len(found) == 0 {
-			continue
-		}
-		slices.SortFunc(found, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
-		types := fieldSet(s.Schema)
-		l := layer{name: s.Schema.Name, fields: slices.Sorted(maps.Keys(types))}
-		var cells map[[2]int64]bool
-		if cell > 0 {
-			cells = map[[2]int64]bool{}
-		}
-		for _, f := range found {
-			if f.Geometry == nil {
-				continue
-			}
-			b := f.Geometry.Bound()
-			if !p.admits(b) {
-				continue
-			}
-			g := p.geometry(f.Geometry, b, tol, minSize)
-			if g == nil {
-				continue
-			}
-			if cells != nil {
-				if pt, ok := g.(orb.Point); ok {
-					c := [2]int64{int64(math.Floor(pt[0] / cell)), int64(math.Floor(pt[1] / cell))}
-					if cells[c] {
-						continue
-					}
-					cells[c] = true
-				}
-			}
-			l.features = append(l.features, feature{id: f.ID, geom: g, props: properties(f.Properties, types)})
-		}
-		if len(l.features) > 0 {
-			out = append(out, l)
-		}
+	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
+		found = append(found, f)
+		return true
+	})
+	types := fieldSet(s.Schema)
+	l := layer{name: s.Schema.Name, fields: slices.Sorted(maps.Keys(types))}
+	if len(found) == 0 {
+		return l
 	}
-	return out
+	slices.SortFunc(found, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
+	var cells map[[2]int64]bool
+	if cell > 0 {
+		cells = map[[2]int64]bool{}
+	}
+	l.features = make([]feature, 0, len(found))
+	for _, f := range found {
+		if f.Geometry == nil {
+			continue
+		}
+		b := f.Geometry.Bound()
+		if !p.admits(b) {
+			continue
+		}
+		g := p.geometry(f.Geometry, b, tol, minSize)
+		if g == nil {
+			continue
+		}
+		if cells != nil {
+			if pt, ok := g.(orb.Point); ok {
+				c := [2]int64{int64(math.Floor(pt[0] / cell)), int64(math.Floor(pt[1] / cell))}
+				if cells[c] {
+					continue
+				}
+				cells[c] = true
+			}
+		}
+		l.features = append(l.features, feature{id: f.ID, geom: g, props: properties(f.Properties, types)})
+	}
+	return l
 }
 
 // Tolerance is the Douglas–Peucker tolerance, in tile units of a 4096
