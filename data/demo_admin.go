@@ -190,12 +190,7 @@ func orderUnits(parts [][]int32, parent int32, band float64) []unit {
 // apportion shares total among weights by the largest remainder, giving
 // each at least minEach and at most caps[i] (when caps is not nil).
 func apportion(total int, w []float64, minEach int, caps []int) []int {
-	n := len(w)
-	out := make([]int, n)
-	sum := 0.0
-	for _, v := range w {
-		sum += v
-	}
+	out := make([]int, len(w))
 	rest := total
 	for i := range out {
 		out[i] = minEach
@@ -249,7 +244,6 @@ func apportion(total int, w []float64, minEach int, caps []int) []int {
 			break
 		}
 	}
-	_ = sum
 	return out
 }
 

@@ -41,17 +41,15 @@ func (e ellipse) d2(x, y float64) float64 {
 
 // landShape is the smooth geography the raster is sampled from.
 type landShape struct {
-	cx, cy, scale     float64
-	a                 [6]float64 // phases
-	lotus, hill, rsv  ellipse
-	cbd, hqb          ellipse
-	ind               []ellipse
-	villages          []ellipse
-	centres           []ellipse // residential density peaks
-	noise             [4]float64
-	coastA, riverA    [4]float64
-	shennanY, binheY  float64
-	riverTop, riverLo float64
+	cx, cy, scale    float64
+	a                [6]float64 // phases
+	lotus, hill, rsv ellipse
+	cbd, hqb         ellipse
+	ind              []ellipse
+	villages         []ellipse
+	centres          []ellipse // residential density peaks
+	noise            [4]float64
+	coastA, riverA   [4]float64
 }
 
 // coastY is the y of the shoreline of the bay at x.

@@ -65,12 +65,9 @@ func (g *gen) roads() {
 	rn.nc, rn.nr = len(xs), len(ys)
 	classes := func(n int) []uint8 {
 		cl := make([]uint8, n)
-		last := -100
 		for i := 2 + r.IntN(3); i < n; i += 5 + r.IntN(3) {
 			cl[i] = arterial
-			last = i
 		}
-		_ = last
 		prev := -10
 		for i := range n {
 			if cl[i] == arterial {
