@@ -458,6 +458,10 @@ func (m *Models) access(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := access.Compute(demandVals, req.Supply, costs, access.Options{Method: access.Method(req.Method), Weight: wt, MaxCost: req.MaxCost})
 	if err != nil {
+		var ae *access.Error
+		if req.Weights != nil && errors.As(err, &ae) && strings.HasPrefix(ae.Field, "demand") {
+			ae.Field = "weights" + strings.TrimPrefix(ae.Field, "demand")
+		}
 		return accessError(err)
 	}
 	resp.Scores, resp.Reachable, resp.Ratios, resp.ReachedSupply = res.Scores, res.Reachable, res.Ratios, res.ReachedSupply

@@ -144,6 +144,7 @@ func TestModelsBadInput(t *testing.T) {
 		{"/api/models/access", `{"costs":[[-1,2],[3,4]],"demand":[1,1],"supply":[1,1],"max_cost":5}`, 400, "costs[0][0]"},
 		{"/api/models/access", `{"costs":[[1,2],[3,4]],"demand":[1,-1],"supply":[1,1],"max_cost":5}`, 400, "demand[1]"},
 		{"/api/models/access", `{"costs":[[1,2],[3,4]],"demand":[1,1],"supply":[1,-1],"max_cost":5}`, 400, "supply[1]"},
+		{"/api/models/access", `{"costs":[[1,2],[3,4]],"weights":[-1,1],"supply":[1,1],"max_cost":5}`, 400, "weights[0]"},
 		{"/api/models/access", `{"costs":[[1,2],[3,4]],"demand":[1,1,1],"supply":[1,1],"max_cost":5}`, 400, "costs"},
 		{"/api/models/access", `{"costs":[[1,2],[3,4]],"demand":[1,1],"supply":[1,1],"weight":{"type":"cubic"}}`, 400, "weight.type"},
 		{"/api/models/access", `{"costs":[[1,2],[3,4]],"demand":[1,1],"supply":[1,1],"weight":{"type":"step","steps":[[10,-1]]}}`, 400, "weight.steps"},

@@ -286,11 +286,11 @@ func (in *instance) pmedian(ctx context.Context, seed uint64) Solution {
 		ps.sw.reset(ps.best)
 		copy(r.lambda, ps.sw.d1)
 		fixOpen, fixClosed := slices.Clone(in.forced), make([]bool, in.m)
-		patience := max(20, min(60, in.n/20))
+		patience := max(20, min(30, in.n/20))
 		lb = ps.optimise(ctx, r, fixOpen, fixClosed, 4000, patience, 2, 10)
 		optimal = in.proves(lb, ps.ub)
 		if !optimal && ctx.Err() == nil {
-			optimal = ps.branch(ctx, r, fixOpen, fixClosed, 0)
+			optimal = ps.reduceAndBranch(ctx, r, fixOpen, fixClosed)
 		}
 	}
 	if optimal {
@@ -299,4 +299,68 @@ func (in *instance) pmedian(ctx context.Context, seed uint64) Solution {
 	asg, obj := in.nearest(ps.best)
 	return Solution{Chosen: in.chosen(ps.best), Objective: obj, Bound: math.Min(in.roundUp(lb), obj),
 		Assignment: asg, Optimal: optimal}
+}
+
+// reduceAndBranch fixes columns by reduced costs at the root, drops the
+// closed ones from the instance (every later bound is cheaper to compute on
+// the smaller matrix) and runs the branch-and-bound there. A better
+// solution found in the reduced instance replaces the incumbent.
+func (ps *pmed) reduceAndBranch(ctx context.Context, r *relax, fixOpen, fixClosed []bool) bool {
+	in := ps.in
+	L, sel, ok := r.eval(fixOpen, fixClosed, nil)
+	if !ok {
+		return false
+	}
+	ps.fix(r, L, sel, fixOpen, fixClosed)
+	var keep []int
+	for j := 0; j < in.m; j++ {
+		if !fixClosed[j] {
+			keep = append(keep, j)
+		}
+	}
+	if len(keep) > in.m*3/4 {
+		return ps.branch(ctx, r, fixOpen, fixClosed, 0)
+	}
+	sub := in.restrict(keep)
+	sp := &pmed{in: sub, sw: newSwapper(sub), ub: ps.ub, seen: map[uint64]bool{}, rng: ps.rng, keys: make([]uint64, sub.m)}
+	for k, j := range keep {
+		sp.keys[k] = ps.keys[j]
+	}
+	sr := newRelax(sub)
+	copy(sr.lambda, r.lambda)
+	subOpen := make([]bool, sub.m)
+	for k, j := range keep {
+		subOpen[k] = fixOpen[j]
+	}
+	done := sp.branch(ctx, sr, subOpen, make([]bool, sub.m), 0)
+	ps.nodes += sp.nodes
+	ps.iters += sp.iters
+	if sp.best != nil && sp.ub < ps.ub {
+		ps.ub = sp.ub
+		ps.best = ps.best[:0]
+		for _, k := range sp.best {
+			ps.best = append(ps.best, keep[k])
+		}
+	}
+	return done
+}
+
+// restrict returns the instance with only the given columns.
+func (in *instance) restrict(keep []int) *instance {
+	m := len(keep)
+	out := &instance{n: in.n, m: m, c: make([]float64, in.n*m), w: in.w, a: make([]float64, in.n*m), at: make([]float64, in.n*m),
+		p: in.p, forced: make([]bool, m), existing: make([]bool, m), radius: in.radius, integral: in.integral}
+	for k, j := range keep {
+		out.forced[k], out.existing[k] = in.forced[j], in.existing[j]
+		if in.forced[j] {
+			out.nForced++
+		}
+		for i := 0; i < in.n; i++ {
+			v := in.a[i*in.m+j]
+			out.c[i*m+k] = in.c[i*in.m+j]
+			out.a[i*m+k] = v
+			out.at[k*in.n+i] = v
+		}
+	}
+	return out
 }
