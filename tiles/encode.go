@@ -43,9 +43,10 @@ func encodeLayer(l *layer, extent uint32) (*vectortile.Tile_Layer, error) {
 		m := &feats[i]
 		m.Type = &types[t]
 		start := len(tags)
-		for _, k := range l.fields {
+		for _, fd := range l.fields {
+			k := fd.Name
 			val, ok := f.props[k]
-			if !ok {
+			if !ok || !fits(val, fd.Type) {
 				continue
 			}
 			ki, ok := keys[k]

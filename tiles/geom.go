@@ -3,6 +3,7 @@ package tiles
 import (
 	"math"
 
+	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/maptile"
@@ -23,6 +24,24 @@ type projector struct {
 	clipBox     orb.Bound
 	searchBound orb.Bound // what to ask the R-tree for
 	envelope    orb.Bound // the buffered tile as PostGIS compares it
+	arena       []orb.Point
+	found       []*layers.Feature // reused between layers
+}
+
+// alloc returns an empty slice with room for n points, carved from a
+// shared chunk (one allocation for many rings). The capacity is exact, so
+// an append beyond it (orb's clip does so) reallocates rather than run
+// into a neighbour.
+func (p *projector) alloc(n int) []orb.Point {
+	if n > 1024 {
+		return make([]orb.Point, 0, n)
+	}
+	if cap(p.arena)-len(p.arena) < n {
+		p.arena = make([]orb.Point, 0, 8192)
+	}
+	l := len(p.arena)
+	p.arena = p.arena[:l+n]
+	return p.arena[l : l : l+n]
 }
 
 func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
@@ -202,7 +221,7 @@ func multiLine(parts orb.MultiLineString) orb.Geometry {
 
 // snapLine projects and snaps the points, dropping repeats.
 func (p *projector) snapLine(ls []orb.Point) orb.LineString {
-	out := make(orb.LineString, 0, len(ls))
+	out := orb.LineString(p.alloc(len(ls)))
 	for _, pt := range ls {
 		q := p.snap(pt)
 		if n := len(out); n > 0 && out[n-1] == q {
@@ -254,7 +273,7 @@ func (p *projector) line(ls orb.LineString, tol float64, parts orb.MultiLineStri
 			continue
 		}
 		if len(piece) > 2 {
-			s := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(nil), piece...))
+			s := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(p.alloc(len(piece))), piece...))
 			if len(s) >= 2 && s[0] != s[len(s)-1] || len(s) > 2 {
 				piece = s
 			}
@@ -314,7 +333,7 @@ func (p *projector) ring(r orb.Ring, tol float64) orb.Ring {
 		return nil
 	}
 	if len(q) > 4 {
-		s := simplify.DouglasPeucker(tol).Ring(append(orb.Ring(nil), q...))
+		s := simplify.DouglasPeucker(tol).Ring(append(orb.Ring(p.alloc(len(q))), q...))
 		if len(s) >= 4 && area2(s) != 0 {
 			q = s
 		}

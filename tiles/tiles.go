@@ -11,9 +11,9 @@ import (
 	"cmp"
 	"compress/gzip"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
@@ -88,15 +88,17 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	type part struct {
 		src   Source
 		msg   *vectortile.Tile_Layer
-		size  int
+		n     int // the layer message's size
+		size  int // its size within the tile message
 		level int
+		stuck bool
 	}
 	var parts []part
 	total := 0
 	build := func(pt *part) error {
 		l := o.layer(p, pt.src, pt.level)
 		if len(l.features) == 0 {
-			pt.msg, pt.size = nil, 0
+			pt.msg, pt.n, pt.size = nil, 0, 0
 			return nil
 		}
 		msg, err := encodeLayer(&l, o.Extent)
@@ -104,7 +106,7 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 			return fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 		}
 		n := msg.Size()
-		pt.msg, pt.size = msg, n+1+protowire.SizeVarint(uint64(n))
+		pt.msg, pt.n, pt.size = msg, n, n+1+protowire.SizeVarint(uint64(n))
 		return nil
 	}
 	for _, s := range srcs {
@@ -121,38 +123,51 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		}
 	}
 	// Over budget: thin the biggest layer one level at a time, so small
-	// layers keep every feature.
+	// layers keep every feature. A layer that a level barely shrank (a
+	// few big polygons) is passed over while others can still give.
 	level := 0
 	for o.MaxBytes > 0 && total > o.MaxBytes {
 		big := -1
-		for i := range parts {
-			if parts[i].level < maxThin && (big < 0 || parts[i].size > parts[big].size) {
-				big = i
+		for _, stubborn := range []bool{false, true} {
+			for i := range parts {
+				if parts[i].level < maxThin && (stubborn || !parts[i].stuck) && (big < 0 || parts[i].size > parts[big].size) {
+					big = i
+				}
+			}
+			if big >= 0 {
+				break
 			}
 		}
 		if big < 0 {
 			break
 		}
-		total -= parts[big].size
+		before := parts[big].size
+		total -= before
 		parts[big].level++
 		level = max(level, parts[big].level)
 		if err := build(&parts[big]); err != nil {
 			return nil, level, err
 		}
 		total += parts[big].size
+		parts[big].stuck = parts[big].size > before*9/10
 	}
-	vt := &vectortile.Tile{}
-	for _, pt := range parts {
-		if pt.msg != nil {
-			vt.Layers = append(vt.Layers, pt.msg)
-		}
-	}
-	if len(vt.Layers) == 0 {
+	// The tile message is its layers, each as field 3; the sizes are
+	// known already, so each layer is written straight into place.
+	if total == 0 {
 		return nil, level, nil
 	}
-	b, err := vt.Marshal()
-	if err != nil {
-		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	b := make([]byte, 0, total)
+	for _, pt := range parts {
+		if pt.msg == nil {
+			continue
+		}
+		n := pt.n
+		b = protowire.AppendTag(b, 3, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(n))
+		if _, err := pt.msg.MarshalToSizedBuffer(b[len(b) : len(b)+n]); err != nil {
+			return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+		}
+		b = b[:len(b)+n]
 	}
 	return b, level, nil
 }
@@ -161,10 +176,12 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 // geometry in tile coordinates and the schema's attributes.
 type layer struct {
 	name     string
-	fields   []string // the schema's field names, sorted
+	fields   []layers.Field // the schema's fields, sorted by name
 	features []feature
 }
 
+// feature holds the source's attributes as they are: the encoder takes
+// only the schema's fields with values of the field's type.
 type feature struct {
 	id    int64
 	geom  orb.Geometry
@@ -183,13 +200,15 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		minSize = math.Exp2(float64(level - 1))
 		cell = 8 * math.Exp2(float64(level))
 	}
-	var found []*layers.Feature
+	found := p.found[:0]
+	defer func() { p.found = found[:0] }()
 	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
 		found = append(found, f)
 		return true
 	})
-	types := fieldSet(s.Schema)
-	l := layer{name: s.Schema.Name, fields: slices.Sorted(maps.Keys(types))}
+	fields := slices.Clone(s.Schema.Fields)
+	slices.SortFunc(fields, func(a, b layers.Field) int { return strings.Compare(a.Name, b.Name) })
+	l := layer{name: s.Schema.Name, fields: fields}
 	if len(found) == 0 {
 		return l
 	}
@@ -220,7 +239,7 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 				cells[c] = true
 			}
 		}
-		l.features = append(l.features, feature{id: f.ID, geom: g, props: properties(f.Properties, types)})
+		l.features = append(l.features, feature{id: f.ID, geom: g, props: f.Properties})
 	}
 	return l
 }
@@ -240,42 +259,9 @@ func Tolerance(z int) float64 {
 	}
 }
 
-func fieldSet(s layers.Schema) map[string]layers.FieldType {
-	m := make(map[string]layers.FieldType, len(s.Fields))
-	for _, f := range s.Fields {
-		m[f.Name] = f.Type
-	}
-	return m
-}
-
-// properties returns the feature's attributes restricted to the schema's
-// fields with values of the field's type. The snapshot's map is shared
-// (not copied) when it already qualifies: the encoder only reads it.
-func properties(props map[string]any, fields map[string]layers.FieldType) map[string]any {
-	ok := true
-	for k, v := range props {
-		if !fits(v, fields, k) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return props
-	}
-	out := make(map[string]any, len(fields))
-	for k, v := range props {
-		if fits(v, fields, k) {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-func fits(v any, fields map[string]layers.FieldType, name string) bool {
-	t, ok := fields[name]
-	if !ok {
-		return false
-	}
+// fits reports whether v is a value of field type t (string, int64,
+// float64 or bool exactly, as layers' contract says).
+func fits(v any, t layers.FieldType) bool {
 	switch v.(type) {
 	case string:
 		return t == layers.String
