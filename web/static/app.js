@@ -1,0 +1,821 @@
+// The one-map big screen of the command centre. Plain JavaScript (an ES
+// module, no framework, no dependency but the vendored MapLibre GL JS):
+// every request goes to onemap itself — /api/*, /style.json, /tiles/*,
+// /fonts/*, /collections/* — so the page works on a closed network.
+import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
+
+// ---------------------------------------------------------------- i18n
+
+const TEXT = {
+  zh: {
+    subtitle: '城市运行一张图 · 指挥中心', synthetic: '合成演示数据', searchPlaceholder: '搜索网格编码、社区/街道名称、设施名称',
+    layers: '图层', choropleth: '专题渲染', none: '无', residents: '常住人口', floating: '流动人口', hazardCount: '危险源数量',
+    schoolPressure: '学位压力', district: '区', street: '街道', community: '社区', grid: '网格',
+    population: '人口', area: '面积(km²)', density: '人口密度(人/km²)', hazards: '危险源', byLevel: '按风险等级', byClass: '按类别',
+    flood: '易涝点', normal: '正常', warning: '预警', alarm: '报警', fire: '消防救援', available: '可出动', total: '总数',
+    facilities: '公共设施', schools: '学校', hospitals: '医院', elderly_care: '养老机构', cameras: '视频监控',
+    children: '下级区域', floodWarning: '易涝点预警', floodAlarm: '易涝点报警', teamsAvailable: '队伍可出动', teamsTotal: '消防队伍', alarmHere: '报警 / alarm here', pickPoint: '请在地图上点击报警位置(Esc 取消)',
+    dispatching: '正在计算出动方案…', roadNetwork: '道路网络行驶时间', straightLine: '直线距离 / straight line (调度服务不可用)',
+    noTeams: '点击"报警",再点击地图,显示最近的消防队伍、路线和到达时间', eta: '到达', km: '公里', min: '分', sec: '秒',
+    yes: '是', no: '否', noResult: '无结果', building: '建筑', clusters: '聚合', legendClass: '类别(填色)', legendLevel: '风险等级(外圈)',
+    lvl1: '重大', lvl2: '较大', lvl3: '一般', lvl4: '低', unavailable: '不可出动', incident: '报警位置', failed: '请求失败',
+    arterial: '主干路', secondary: '次干路', local: '支路',
+  },
+  en: {
+    subtitle: 'City operations one-map · Command centre', synthetic: 'synthetic demo data', searchPlaceholder: 'Search grid code, community/street or facility name',
+    layers: 'Layers', choropleth: 'Choropleth', none: 'None', residents: 'Residents', floating: 'Floating pop.', hazardCount: 'Hazard count',
+    schoolPressure: 'School-place pressure', district: 'District', street: 'Street', community: 'Community', grid: 'Grid',
+    population: 'Population', area: 'Area (km²)', density: 'Density (/km²)', hazards: 'Hazard sources', byLevel: 'By risk level', byClass: 'By class',
+    flood: 'Flood-prone points', normal: 'Normal', warning: 'Warning', alarm: 'Alarm', fire: 'Fire & rescue', available: 'Available', total: 'Total',
+    facilities: 'Facilities', schools: 'Schools', hospitals: 'Hospitals', elderly_care: 'Elderly care', cameras: 'Cameras',
+    children: 'Sub-areas', floodWarning: 'Flood warning', floodAlarm: 'Flood alarm', teamsAvailable: 'Teams available', teamsTotal: 'Fire teams', alarmHere: '报警 / alarm here', pickPoint: 'Click the map where the incident is (Esc cancels)',
+    dispatching: 'Ranking the fire teams…', roadNetwork: 'Drive time on the road network', straightLine: 'straight line / 直线距离 (dispatch service unavailable)',
+    noTeams: 'Press "alarm here", then click the map: the nearest fire teams, routes and ETAs appear here', eta: 'ETA', km: 'km', min: 'min', sec: 's',
+    yes: 'yes', no: 'no', noResult: 'No results', building: 'Building', clusters: 'clusters', legendClass: 'Class (fill)', legendLevel: 'Risk level (ring)',
+    lvl1: 'Major', lvl2: 'High', lvl3: 'Moderate', lvl4: 'Low', unavailable: 'Unavailable', incident: 'Incident', failed: 'Request failed',
+    arterial: 'Arterial', secondary: 'Secondary', local: 'Local',
+  },
+};
+
+// Enumerated attribute values, translated in popups and legends.
+const VALUES = {
+  industrial: ['工业企业', 'Industrial'], crowded: ['人员密集场所', 'Crowded place'], public_facility: ['公共设施', 'Public facility'],
+  chemicals: ['危险化学品', 'Hazardous chemicals'], normal: ['正常', 'Normal'], warning: ['预警', 'Warning'], alarm: ['报警', 'Alarm'],
+  primary: ['小学', 'Primary'], junior: ['初中', 'Junior secondary'], special: ['特勤站', 'Special'], general: ['普通站', 'General'],
+  small: ['小型站', 'Small'], arterial: ['主干路', 'Arterial'], secondary: ['次干路', 'Secondary'], local: ['支路', 'Local'],
+  residential: ['住宅', 'Residential'], commercial: ['商业', 'Commercial'], public: ['公共', 'Public'], radius: ['半径', 'Radius'],
+  network: ['路网', 'Road network'], district: ['区', 'District'], street: ['街道', 'Street'], community: ['社区', 'Community'],
+  grid: ['网格', 'Grid'], red: ['红色', 'Red'], orange: ['橙色', 'Orange'], yellow: ['黄色', 'Yellow'], green: ['绿色', 'Green'],
+};
+
+const state = {
+  lang: 'zh',
+  config: null,
+  schemas: new Map(), // layer name → schema
+  path: [], // breadcrumb: [{code, name, name_en, layer}]
+  indicator: 'residents',
+  stats: new Map(), // code → /api/stats answer
+  picking: false,
+  popup: null,
+  popupContent: null, // () => HTMLElement, re-run on language change
+  dispatch: null, // last dispatch answer, re-rendered on language change
+  scale: 1,
+  styleReady: false,
+};
+
+const t = (key) => TEXT[state.lang][key] ?? key;
+const L = (zh, en) => (state.lang === 'zh' ? zh : en);
+const value = (v) => (typeof v === 'string' && VALUES[v] ? VALUES[v][state.lang === 'zh' ? 0 : 1] : v);
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'style') e.style.cssText = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v);
+  }
+  for (const kid of kids.flat()) if (kid !== null && kid !== undefined) e.append(kid.nodeType ? kid : String(kid));
+  return e;
+};
+const fmt = (n, digits = 0) => (n === undefined || n === null || Number.isNaN(n) ? '–' :
+  Number(n).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-US', {maximumFractionDigits: digits}));
+const unitName = (u) => (state.lang === 'en' && u.name_en ? u.name_en : u.name) || u.code;
+const layerTitle = (name) => { const s = state.schemas.get(name); return s ? L(s.title_zh, s.title_en) : name; };
+
+async function getJSON(url) {
+  const r = await fetch(url, {headers: {Accept: 'application/json'}});
+  if (!r.ok) {
+    const err = new Error(`${url}: ${r.status}`);
+    err.status = r.status;
+    throw err;
+  }
+  return r.json();
+}
+
+// ---------------------------------------------------------------- constants
+
+const ADMIN = ['districts', 'streets', 'communities', 'grids'];
+const LEVEL_KEY = {districts: 'district', streets: 'street', communities: 'community', grids: 'grid'};
+const POINT_LAYERS = ['fire_stations', 'flood_points', 'hazards', 'schools', 'hospitals', 'elderly_care', 'cameras'];
+const HAZARD_CLASS = [['industrial', '#ff8a3d'], ['crowded', '#ffd23f'], ['public_facility', '#4dd0e1'], ['chemicals', '#c061ff']];
+const RISK = [[1, '#ff2d2d'], [2, '#ff8c1a'], [3, '#ffd60a'], [4, '#3d8bff']];
+const FLOOD = [['normal', '#2ecc71'], ['warning', '#ffb020'], ['alarm', '#ff3b30']];
+const RAMP = ['#1d3f73', '#2a6d9e', '#3fa3b5', '#d8c35c', '#f0743a'];
+const RANK_COLORS = ['#ff3b30', '#ff9500', '#ffd60a', '#5ac8fa', '#af8cff'];
+const WARNING = [['red', '#ff3b30'], ['orange', '#ff9500'], ['yellow', '#ffd60a'], ['green', '#34c759']];
+
+// Legend entries per layer: [label, colour, shape].
+function legendFor(name) {
+  switch (name) {
+    case 'districts': return [['', '#7fdcff', 'line']];
+    case 'streets': return [['', '#3fa6e0', 'line']];
+    case 'communities': return [['', '#2f86b8', 'line']];
+    case 'grids': return [['', '#2a6a92', 'line']];
+    case 'hazards': return [
+      ...HAZARD_CLASS.map(([c, col]) => [value(c), col, 'dot']),
+      ...RISK.map(([l, col]) => [t('lvl' + l), col, 'ring'])];
+    case 'flood_points': return FLOOD.map(([s, col]) => [value(s), col, 'dot']);
+    case 'fire_stations': return [[t('available'), '#ff453a', 'dot'], [t('unavailable'), '#8e8e93', 'dot']];
+    case 'fire_circles': return [['', '#ff6b5e', 'box']];
+    case 'schools': return [[value('primary'), '#5aa0ff', 'dot'], [value('junior'), '#2f6bff', 'dot']];
+    case 'catchments': return [['', '#9b7bff', 'line']];
+    case 'hospitals': return [['', '#ff5fa2', 'dot']];
+    case 'elderly_care': return [['', '#a78bfa', 'dot']];
+    case 'cameras': return [['', '#7dd3fc', 'dot']];
+    case 'roads': return [[t('arterial'), '#d9902f', 'line'], [t('secondary'), '#9c7a44', 'line'], [t('local'), '#4d5870', 'line']];
+    case 'buildings': return [['', '#2f3f5a', 'box']];
+    case 'water': return [['', '#0f2c4a', 'box']];
+    default: return [];
+  }
+}
+
+// The order of the layers panel: what the desk looks at first.
+const PANEL_ORDER = ['districts', 'streets', 'communities', 'grids', 'hazards', 'flood_points', 'fire_stations', 'fire_circles',
+  'schools', 'catchments', 'hospitals', 'elderly_care', 'cameras', 'roads', 'buildings', 'water'];
+
+// ---------------------------------------------------------------- style scaling
+
+// scaleStyle makes a wall of k×1080 pixels show what a 1920×1080 one does,
+// as a device pixel ratio of k would: MapLibre shows the same area at zoom
+// z + log2(k), so every zoom in the style (stops, filters, layer ranges)
+// moves by log2(k) and every size (text, circles, lines) grows k times.
+function scaleStyle(style, k) {
+  if (k === 1) return style;
+  const dz = Math.log2(k);
+  const sizes = ['text-size', 'circle-radius', 'circle-stroke-width', 'line-width', 'text-halo-width'];
+  const isZoom = (e) => Array.isArray(e) && e[0] === 'zoom';
+  const shift = (v) => {
+    if (!Array.isArray(v)) return v;
+    if ((String(v[0]).startsWith('interpolate') && isZoom(v[2])) || (v[0] === 'step' && isZoom(v[1]))) {
+      return v.map((x, i) => (i >= 3 && i % 2 === 1 ? x + dz : shift(x)));
+    }
+    if (['<', '<=', '>', '>=', '==', '!='].includes(v[0]) && isZoom(v[1]) && typeof v[2] === 'number') return [v[0], v[1], v[2] + dz];
+    return v.map(shift);
+  };
+  const grow = (v) => {
+    if (typeof v === 'number') return v * k;
+    if (Array.isArray(v) && String(v[0]).startsWith('interpolate') && isZoom(v[2])) {
+      return v.map((x, i) => (i >= 4 && i % 2 === 0 ? grow(x) : x));
+    }
+    return Array.isArray(v) ? ['*', k, v] : v;
+  };
+  for (const layer of style.layers) {
+    if (layer.minzoom) layer.minzoom += dz;
+    if (layer.maxzoom) layer.maxzoom = Math.min(24, layer.maxzoom + dz);
+    if (layer.filter) layer.filter = shift(layer.filter);
+    for (const part of [layer.paint, layer.layout]) {
+      if (!part) continue;
+      for (const p of Object.keys(part)) {
+        part[p] = shift(part[p]);
+        if (sizes.includes(p)) part[p] = grow(part[p]);
+      }
+    }
+  }
+  return style;
+}
+
+// zoomAt is the zoom that shows on this wall what zoom z shows at 1080 pixels.
+const zoomAt = (z) => z + Math.log2(state.scale);
+
+// ---------------------------------------------------------------- map
+
+let map;
+
+async function start() {
+  state.lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'zh';
+  state.scale = Math.max(1, Math.min(3, window.innerHeight / 1080));
+  document.documentElement.style.setProperty('--ui-scale', String(state.scale));
+  const [config, style] = await Promise.all([getJSON('/api/config'), getJSON('/style.json')]);
+  state.config = config;
+  for (const s of config.layers || []) state.schemas.set(s.name, s);
+  if (!state.schemas.has('school_pressure') && state.indicator === 'school_pressure') state.indicator = 'residents';
+
+  const bounds = config.bounds;
+  map = new maplibregl.Map({
+    container: 'map',
+    style: scaleStyle(style, state.scale),
+    bounds: bounds ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
+    center: bounds ? undefined : config.center,
+    zoom: bounds ? undefined : 12,
+    fitBoundsOptions: {padding: 24},
+    localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif",
+    attributionControl: {compact: false},
+    dragRotate: false,
+    pitchWithRotate: false,
+    maxZoom: zoomAt(19),
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({showCompass: false}), 'bottom-right');
+  map.addControl(new maplibregl.ScaleControl({unit: 'metric'}), 'bottom-left');
+  window.onemap.map = map;
+
+  map.once('load', () => {
+    addOverlayLayers();
+    state.styleReady = true;
+    setLanguage(state.lang);
+    map.once('idle', () => {
+      // Navigation → every tile of the first view drawn (Performance API).
+      window.onemap.firstIdleMs = performance.now();
+      performance.mark('onemap-first-idle');
+      window.onemap.resolveReady();
+    });
+    drillTo(null, {fit: false}).catch(report);
+  });
+  map.on('click', onMapClick);
+  map.on('mousemove', (e) => {
+    if (state.picking) return;
+    const hit = map.queryRenderedFeatures(e.point, {layers: interactiveLayers()});
+    map.getCanvas().style.cursor = hit.length ? 'pointer' : '';
+  });
+
+  buildIndicators();
+  $('#synthetic').hidden = !config.synthetic;
+}
+
+// interactiveLayers are the style layers a click can hit, visible ones only.
+function interactiveLayers() {
+  return styleIndex()
+    .filter((l) => l.metadata && ['point', 'choropleth', 'cluster'].includes(l.metadata['onemap:role']))
+    .filter((l) => l.type !== 'symbol' && map.getLayoutProperty(l.id, 'visibility') !== 'none')
+    .map((l) => l.id);
+}
+
+// styleIndex lists the style's layers (id, type, metadata). Serialising the
+// style is not cheap, so the list is kept until a layer is added.
+let styleIndexCache = null;
+function styleIndex() {
+  if (!styleIndexCache) styleIndexCache = map.getStyle().layers.map(({id, type, metadata, layout}) => ({id, type, metadata, layout}));
+  return styleIndexCache;
+}
+
+function styleLayersOf(name) {
+  return styleIndex().filter((l) => l.metadata && l.metadata['onemap:layer'] === name);
+}
+
+// addOverlayLayers adds the page's own drawing on top of the style: the
+// focus outline of the drill-down area, the dispatch routes and incident.
+function addOverlayLayers() {
+  styleIndexCache = null;
+  const k = state.scale;
+  for (const name of ADMIN) {
+    if (!map.getLayer(name + '-line')) continue;
+    map.addLayer({
+      id: name + '-focus', type: 'line', source: 'onemap', 'source-layer': name,
+      filter: ['==', ['get', 'code'], ''],
+      paint: {'line-color': '#ffe066', 'line-width': 3 * k, 'line-opacity': 0.95},
+      metadata: {'onemap:layer': name, 'onemap:role': 'focus'},
+    }, firstLabelLayer());
+  }
+  map.addSource('dispatch', {type: 'geojson', data: emptyFC()});
+  map.addLayer({id: 'dispatch-route-casing', type: 'line', source: 'dispatch', filter: ['==', ['get', 'kind'], 'route'],
+    layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
+    paint: {'line-color': '#05080f', 'line-width': 8 * k, 'line-opacity': 0.8}});
+  map.addLayer({id: 'dispatch-route', type: 'line', source: 'dispatch', filter: ['==', ['get', 'kind'], 'route'],
+    layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
+    paint: {'line-color': ['get', 'color'], 'line-width': ['case', ['==', ['get', 'rank'], 1], 5 * k, 3.5 * k],
+      'line-dasharray': ['case', ['get', 'straight'], ['literal', [2, 1.5]], ['literal', [1, 0]]]}});
+  map.addLayer({id: 'dispatch-unit', type: 'circle', source: 'dispatch', filter: ['==', ['get', 'kind'], 'unit'],
+    paint: {'circle-radius': 11 * k, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 * k}});
+  map.addLayer({id: 'dispatch-unit-rank', type: 'symbol', source: 'dispatch', filter: ['==', ['get', 'kind'], 'unit'],
+    layout: {'text-field': ['to-string', ['get', 'rank']], 'text-font': ['DejaVu Sans Book'], 'text-size': 13 * k, 'text-allow-overlap': true},
+    paint: {'text-color': '#05080f'}});
+  map.addLayer({id: 'dispatch-incident-halo', type: 'circle', source: 'dispatch', filter: ['==', ['get', 'kind'], 'incident'],
+    paint: {'circle-radius': 22 * k, 'circle-color': '#ff3b30', 'circle-opacity': 0.3, 'circle-blur': 0.3}});
+  map.addLayer({id: 'dispatch-incident', type: 'circle', source: 'dispatch', filter: ['==', ['get', 'kind'], 'incident'],
+    paint: {'circle-radius': 8 * k, 'circle-color': '#ff3b30', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 * k}});
+}
+
+function firstLabelLayer() {
+  const l = map.getStyle().layers.find((x) => x.type === 'symbol');
+  return l && l.id;
+}
+
+const emptyFC = () => ({type: 'FeatureCollection', features: []});
+
+// ---------------------------------------------------------------- layers panel
+
+function buildPanel() {
+  const box = $('#layers');
+  box.replaceChildren();
+  const names = [...PANEL_ORDER.filter((n) => state.schemas.has(n)),
+    ...[...state.schemas.keys()].filter((n) => !PANEL_ORDER.includes(n)).sort()];
+  for (const name of names) {
+    const layers = styleLayersOf(name).filter((l) => l.metadata['onemap:role'] !== 'focus');
+    if (!layers.length) continue;
+    const on = layers.some((l) => (l.layout || {}).visibility !== 'none');
+    const input = el('input', {type: 'checkbox', 'data-layer': name, onchange: (e) => setLayerVisible(name, e.target.checked)});
+    input.checked = on;
+    const legend = legendFor(name);
+    const row = el('div', {class: 'layer-row'},
+      el('label', {}, input, el('span', {}, layerTitle(name))),
+      legend.length > 1 || (legend.length === 1 && legend[0][0]) ? el('div', {class: 'legend'},
+        legend.map(([label, color, shape]) => el('span', {},
+          el('i', {class: 'sw ' + (shape === 'line' ? 'line' : shape === 'box' ? 'box' : shape === 'ring' ? 'ring' : ''),
+            style: shape === 'ring' ? `border-color:${color}` : `background:${color}`}), label))) : null);
+    if (legend.length === 1 && !legend[0][0]) {
+      const [, color, shape] = legend[0];
+      row.querySelector('label').prepend(el('i', {class: 'sw ' + (shape === 'dot' ? '' : shape), style: `background:${color}`}));
+      row.querySelector('label').prepend(input);
+    }
+    if (name === 'hazards') {
+      const lg = row.querySelector('.legend');
+      lg.prepend(el('span', {style: 'width:100%'}, t('legendClass') + ' / ' + t('legendLevel')));
+    }
+    box.append(row);
+  }
+}
+
+function setLayerVisible(name, on) {
+  for (const l of styleLayersOf(name)) {
+    if (l.metadata['onemap:role'] === 'focus') continue;
+    map.setLayoutProperty(l.id, 'visibility', on ? 'visible' : 'none');
+  }
+  if (name === 'cameras') setCameraClusters(on).catch(report);
+  const box = document.querySelector(`#layers input[data-layer="${name}"]`);
+  if (box) box.checked = on;
+}
+
+// Cameras are thousands of points: below z14 they are drawn as clusters
+// of a GeoJSON copy fetched from the OGC API when the layer is switched on.
+async function setCameraClusters(on) {
+  if (on && !map.getSource('camera-clusters')) {
+    const features = [];
+    let url = '/collections/cameras/items?limit=10000';
+    while (url) {
+      const page = await getJSON(url);
+      features.push(...page.features);
+      const next = (page.links || []).find((l) => l.rel === 'next');
+      url = next && next.href && page.features.length ? new URL(next.href, location.href).pathname + new URL(next.href, location.href).search : null;
+    }
+    if (map.getSource('camera-clusters')) return;
+    styleIndexCache = null;
+    map.addSource('camera-clusters', {type: 'geojson', data: {type: 'FeatureCollection', features}, cluster: true, clusterMaxZoom: Math.round(zoomAt(13)), clusterRadius: 45 * state.scale});
+    const k = state.scale;
+    map.addLayer({id: 'camera-clusters', type: 'circle', source: 'camera-clusters', maxzoom: zoomAt(14), filter: ['has', 'point_count'],
+      paint: {'circle-color': '#0e7490', 'circle-opacity': 0.85, 'circle-stroke-color': '#7dd3fc', 'circle-stroke-width': 1.5 * k,
+        'circle-radius': ['*', k, ['interpolate', ['linear'], ['get', 'point_count'], 2, 10, 50, 16, 300, 24]]},
+      metadata: {'onemap:layer': 'cameras', 'onemap:role': 'cluster'}}, firstLabelLayer());
+    map.addLayer({id: 'camera-clusters-count', type: 'symbol', source: 'camera-clusters', maxzoom: zoomAt(14), filter: ['has', 'point_count'],
+      layout: {'text-field': ['get', 'point_count_abbreviated'], 'text-font': ['DejaVu Sans Book'], 'text-size': 11 * k},
+      paint: {'text-color': '#e0f7ff'}, metadata: {'onemap:layer': 'cameras', 'onemap:role': 'cluster'}});
+    map.addLayer({id: 'camera-clusters-single', type: 'circle', source: 'camera-clusters', maxzoom: zoomAt(14), filter: ['!', ['has', 'point_count']],
+      paint: {'circle-color': '#7dd3fc', 'circle-radius': 2.5 * k}, metadata: {'onemap:layer': 'cameras', 'onemap:role': 'cluster'}}, firstLabelLayer());
+  }
+  for (const id of ['camera-clusters', 'camera-clusters-count', 'camera-clusters-single']) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  }
+}
+
+// ---------------------------------------------------------------- choropleth and drill-down
+
+function indicators() {
+  const list = [['residents', 'residents'], ['floating', 'floating'], ['hazards', 'hazardCount']];
+  if (state.schemas.has('school_pressure')) list.push(['school_pressure', 'schoolPressure']);
+  list.push(['none', 'none']);
+  return list;
+}
+
+function buildIndicators() {
+  const box = $('#indicators');
+  box.replaceChildren(...indicators().map(([id, key]) => el('button', {
+    type: 'button', role: 'radio', 'data-indicator': id, 'aria-checked': String(state.indicator === id),
+    onclick: () => { state.indicator = id; buildIndicators(); paintChoropleth().catch(report); },
+  }, t(key))));
+}
+
+const current = () => state.path[state.path.length - 1];
+const childLayer = (layer) => ADMIN[ADMIN.indexOf(layer) + 1];
+
+async function stats(code) {
+  if (!state.stats.has(code)) state.stats.set(code, getJSON('/api/stats?code=' + encodeURIComponent(code)));
+  return state.stats.get(code);
+}
+
+function indicatorValue(s) {
+  switch (state.indicator) {
+    case 'residents': return s.residents;
+    case 'floating': return s.floating;
+    case 'hazards': return s.hazards ? s.hazards.total : undefined;
+    default: return undefined;
+  }
+}
+
+// drillTo makes unit (null: the whole district) the current area: the
+// breadcrumb, the focus outline, the KPI panel and the choropleth of its
+// children follow it. path is the list of its ancestors when known.
+async function drillTo(unit, {path, fit = true} = {}) {
+  if (!unit) {
+    const s = await stats('');
+    state.path = [{code: s.code, name: s.name, name_en: s.name_en, layer: 'districts'}];
+    state.stats.set(s.code, Promise.resolve(s));
+  } else {
+    state.path = path || [...state.path, unit];
+  }
+  const here = current();
+  renderBreadcrumb();
+  for (const name of ADMIN) {
+    if (map.getLayer(name + '-focus')) map.setFilter(name + '-focus', ['==', ['get', 'code'], name === here.layer ? here.code : '']);
+  }
+  const s = await stats(here.code);
+  if (current() !== here) return;
+  if (fit && s.bbox) {
+    map.fitBounds([[s.bbox[0], s.bbox[1]], [s.bbox[2], s.bbox[3]]],
+      {padding: 40 * state.scale, duration: navigator.webdriver ? 0 : 900, maxZoom: zoomAt(17)});
+  }
+  renderKPI(s);
+  await paintChoropleth();
+}
+
+async function paintChoropleth() {
+  const here = current();
+  if (!here) return;
+  const s = await stats(here.code);
+  const legend = $('#choro-legend');
+  for (const name of ADMIN) {
+    if (map.getLayer(name + '-choropleth')) map.setPaintProperty(name + '-choropleth', 'fill-opacity', 0);
+  }
+  const pressure = styleLayersOf('school_pressure');
+  for (const l of pressure) map.setLayoutProperty(l.id, 'visibility', state.indicator === 'school_pressure' ? 'visible' : 'none');
+  if (state.indicator === 'school_pressure') {
+    legend.replaceChildren(...WARNING.map(([w, c]) => el('div', {class: 'row'}, el('i', {class: 'sw', style: `background:${c}`}), value(w))));
+    return;
+  }
+  if (state.indicator === 'none') { legend.replaceChildren(); return; }
+  const kids = s.children || [];
+  const layer = childLayer(here.layer);
+  if (!layer || !kids.length || !map.getLayer(layer + '-choropleth')) {
+    legend.replaceChildren(el('div', {}, L('当前区域无下级单元', 'No sub-areas here')));
+    return;
+  }
+  const values = await Promise.all(kids.map(async (k) => {
+    const v = indicatorValue(k);
+    return v !== undefined ? v : indicatorValue(await stats(k.code));
+  }));
+  if (current() !== here) return;
+  const sorted = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  const breaks = [1, 2, 3, 4].map((i) => sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / 5))]);
+  const cls = (v) => breaks.filter((b) => v >= b).length;
+  const match = ['match', ['get', 'code']];
+  kids.forEach((k, i) => { if (values[i] !== undefined) match.push(k.code, RAMP[Math.min(4, cls(values[i]))]); });
+  match.push('rgba(0,0,0,0)');
+  const id = layer + '-choropleth';
+  map.setPaintProperty(id, 'fill-color', match.length > 3 ? match : 'rgba(0,0,0,0)');
+  map.setPaintProperty(id, 'fill-opacity', 0.62);
+  const lo = sorted[0] ?? 0;
+  const hi = sorted[sorted.length - 1] ?? 0;
+  const edges = [lo, ...breaks, hi];
+  legend.replaceChildren(el('div', {}, `${layerTitle(layer)} · ${t(indicators().find(([i]) => i === state.indicator)[1])}`),
+    ...RAMP.map((c, i) => el('div', {class: 'row'}, el('i', {class: 'sw', style: `background:${c}`}), `${fmt(edges[i])} – ${fmt(edges[i + 1])}`)));
+  renderChildren(kids, values, layer);
+}
+
+function renderBreadcrumb() {
+  const nav = $('#breadcrumb');
+  const items = [];
+  state.path.forEach((u, i) => {
+    if (i) items.push(el('span', {class: 'sep'}, '›'));
+    const last = i === state.path.length - 1;
+    items.push(el('button', {type: 'button', 'aria-current': last ? 'page' : null, 'data-code': u.code,
+      onclick: () => { if (!last) drillTo(u, {path: state.path.slice(0, i + 1)}).catch(report); }},
+    `${unitName(u)}`));
+  });
+  nav.replaceChildren(...items);
+}
+
+// ---------------------------------------------------------------- KPI panel
+
+function tile(label, v, cls = '') {
+  return el('div', {class: 'tile ' + cls}, el('div', {class: 'v'}, v), el('div', {class: 'l'}, label));
+}
+
+function renderKPI(s) {
+  const here = current();
+  const h = s.hazards || {total: 0, by_class: {}, by_level: {}};
+  const f = s.flood_points || {};
+  const fire = s.fire_stations || {};
+  const density = s.area_km2 ? (s.residents + (s.floating || 0)) / s.area_km2 : undefined;
+  const maxClass = Math.max(1, ...HAZARD_CLASS.map(([c]) => (h.by_class || {})[c] || 0));
+  const box = $('#kpi');
+  box.replaceChildren(
+    el('div', {class: 'kpi-head'}, el('span', {class: 'name', id: 'kpi-name'}, unitName({...s, code: s.code || here.code})),
+      el('span', {class: 'level'}, t(LEVEL_KEY[here.layer]) + (s.code ? ' · ' + s.code : ''))),
+    el('section', {},
+      el('h2', {}, t('population')),
+      el('div', {class: 'tiles'},
+        tile(t('residents'), fmt(s.residents)), tile(t('floating'), fmt(s.floating)),
+        tile(t('area'), fmt(s.area_km2, 2)), tile(t('density'), fmt(density)))),
+    el('section', {},
+      el('h2', {}, `${t('hazards')} · ${fmt(h.total)}`),
+      el('div', {class: 'chips'}, RISK.map(([l, c]) => el('span', {class: 'chip', style: `border-color:${c};color:${c}`},
+        `${t('lvl' + l)} ${fmt((h.by_level || {})[String(l)] || 0)}`))),
+      el('h3', {}, t('byClass')),
+      el('div', {class: 'bars'}, HAZARD_CLASS.flatMap(([c, col]) => {
+        const n = (h.by_class || {})[c] || 0;
+        return [el('span', {}, value(c)), el('span', {class: 'bar'}, el('i', {style: `width:${(100 * n) / maxClass}%;background:${col}`})), el('span', {class: 'n'}, fmt(n))];
+      }))),
+    el('section', {},
+      el('h2', {}, `${t('flood')} · ${t('fire')}`),
+      el('div', {class: 'tiles four'},
+        tile(t('floodWarning'), fmt(f.warning || 0), f.warning ? 'warn' : ''), tile(t('floodAlarm'), fmt(f.alarm || 0), f.alarm ? 'alarm' : ''),
+        tile(t('teamsAvailable'), fmt(fire.available), 'ok'), tile(t('teamsTotal'), fmt(fire.total)))),
+    el('section', {},
+      el('h2', {}, t('facilities')),
+      el('div', {class: 'tiles four'},
+        tile(t('schools'), fmt(s.schools)), tile(t('hospitals'), fmt(s.hospitals)),
+        tile(t('elderly_care'), fmt(s.elderly_care)), tile(t('cameras'), fmt(s.cameras)))),
+    el('section', {id: 'kpi-children'}));
+}
+
+function renderChildren(kids, values, layer) {
+  const box = $('#kpi-children');
+  if (!box) return;
+  const rows = kids.map((k, i) => ({k, v: values[i]})).filter((r) => r.v !== undefined).sort((a, b) => b.v - a.v).slice(0, 12);
+  const max = Math.max(1, ...rows.map((r) => r.v));
+  box.replaceChildren(el('h2', {}, `${t('children')} · ${t(indicators().find(([i]) => i === state.indicator)[1])}`),
+    el('ul', {class: 'children'}, rows.map(({k, v}) => el('li', {
+      onclick: () => drillTo({code: k.code, name: k.name, name_en: k.name_en, layer}).catch(report),
+    }, el('span', {class: 'nm'}, unitName(k)), el('span', {class: 'bars'}, el('span', {class: 'bar'}, el('i', {style: `width:${(100 * v) / max}%;background:${RAMP[3]}`}))),
+    el('span', {class: 'n'}, fmt(v))))));
+}
+
+// ---------------------------------------------------------------- clicks and popups
+
+function onMapClick(e) {
+  if (state.picking) { dispatchAt(e.lngLat).catch(report); return; }
+  const pad = 6 * state.scale;
+  const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
+  const pointIds = interactiveLayers().filter((id) => !id.endsWith('-choropleth'));
+  const points = pointIds.length ? map.queryRenderedFeatures(box, {layers: pointIds}) : [];
+  if (points.length) {
+    const f = points[0];
+    if (f.layer.id === 'camera-clusters') {
+      map.easeTo({center: f.geometry.coordinates, zoom: map.getZoom() + 2});
+      return;
+    }
+    showPopup(e.lngLat, () => featureBlock(f.sourceLayer || 'cameras', f.properties));
+    return;
+  }
+  const admin = map.queryRenderedFeatures(e.point, {layers: ADMIN.map((n) => n + '-choropleth').filter((id) => map.getLayer(id))});
+  const byLayer = new Map(admin.map((f) => [f.sourceLayer, f]));
+  const building = map.getLayer('buildings-fill') && map.getLayoutProperty('buildings-fill', 'visibility') !== 'none' ?
+    map.queryRenderedFeatures(e.point, {layers: ['buildings-fill']})[0] : undefined;
+  // Drill: the deepest area on the breadcrumb with a child under the click.
+  for (let i = state.path.length - 1; i >= 0; i--) {
+    const u = state.path[i];
+    const child = childLayer(u.layer);
+    const f = child && byLayer.get(child);
+    if (f && f.properties.parent_code === u.code) {
+      const p = f.properties;
+      const unit = {code: p.code, name: p.name, name_en: p.name_en, layer: child};
+      drillTo(unit, {path: [...state.path.slice(0, i + 1), unit]}).catch(report);
+      showPopup(e.lngLat, () => unitPopup(child, p, building));
+      return;
+    }
+  }
+  const deepest = [...ADMIN].reverse().find((n) => byLayer.has(n));
+  if (deepest) showPopup(e.lngLat, () => unitPopup(deepest, byLayer.get(deepest).properties, building));
+}
+
+function unitPopup(layer, props, building) {
+  const box = featureBlock(layer, props);
+  if (building) {
+    const sub = featureBlock('buildings', building.properties);
+    sub.classList.add('sub');
+    box.append(sub);
+  }
+  return box;
+}
+
+function formatValue(field, v) {
+  if (v === undefined || v === null || v === '') return '–';
+  if (field && field.type === 'bool' || typeof v === 'boolean') return v === true || v === 'true' ? t('yes') : t('no');
+  if (field && field.type === 'float' && typeof v === 'number') return fmt(v, 2);
+  if (field && field.type === 'int' && typeof v === 'number') {
+    return field.name === 'risk_level' ? `${v} (${t('lvl' + v)})` : field.name.endsWith('_id') || field.name === 'id' ? String(v) : fmt(v);
+  }
+  return String(value(v));
+}
+
+// featureBlock lists every attribute of a feature with the schema's titles.
+function featureBlock(layer, props) {
+  const schema = state.schemas.get(layer);
+  const fields = schema ? schema.fields : Object.keys(props).map((name) => ({name}));
+  const title = props.name || props.code || props.address_code || layerTitle(layer);
+  const rows = fields.filter((f) => props[f.name] !== undefined).map((f) =>
+    el('tr', {}, el('th', {}, f.title_zh ? L(f.title_zh, f.title_en) : f.name), el('td', {'data-field': f.name}, formatValue(f, props[f.name]))));
+  for (const [k, v] of Object.entries(props)) {
+    if (!fields.some((f) => f.name === k)) rows.push(el('tr', {}, el('th', {}, k), el('td', {'data-field': k}, formatValue(null, v))));
+  }
+  return el('div', {class: 'popup', 'data-layer': layer},
+    el('h4', {}, state.lang === 'en' && props.name_en ? props.name_en : title),
+    el('div', {class: 'kind'}, layerTitle(layer)),
+    el('table', {}, rows));
+}
+
+function showPopup(lngLat, content) {
+  if (state.popup) state.popup.remove();
+  state.popupContent = content;
+  state.popup = new maplibregl.Popup({maxWidth: '28rem', focusAfterOpen: false})
+    .setLngLat(lngLat).setDOMContent(content()).addTo(map);
+  state.popup.on('close', () => { state.popupContent = null; });
+}
+
+// ---------------------------------------------------------------- search
+
+let searchSeq = 0;
+function setupSearch() {
+  const q = $('#q');
+  const list = $('#results');
+  let timer;
+  let hits = [];
+  q.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const term = q.value.trim();
+      if (!term) { list.hidden = true; return; }
+      const seq = ++searchSeq;
+      try {
+        const r = await getJSON(`/api/search?q=${encodeURIComponent(term)}&limit=12`);
+        if (seq !== searchSeq) return;
+        hits = r.results || [];
+        list.replaceChildren(...(hits.length ? hits.map((h, i) => el('li', {'data-i': i, onclick: () => choose(h)},
+          el('span', {class: 'layer'}, layerTitle(h.layer)), el('span', {}, h.name || h.code), el('span', {class: 'code'}, h.code || '')))
+          : [el('li', {}, t('noResult'))]));
+        list.hidden = false;
+      } catch (err) { report(err); }
+    }, 180);
+  });
+  q.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && hits.length) choose(hits[0]);
+    if (e.key === 'Escape') list.hidden = true;
+  });
+  async function choose(h) {
+    list.hidden = true;
+    q.blur();
+    if (ADMIN.includes(h.layer)) {
+      const where = await getJSON(`/api/locate?lon=${h.lon}&lat=${h.lat}`).catch(() => null);
+      const path = [];
+      for (const name of ADMIN) {
+        const u = where && where[LEVEL_KEY[name]];
+        if (u) path.push({code: u.code, name: u.name, name_en: u.name_en, layer: name});
+        if (u && u.code === h.code) break;
+      }
+      const unit = path.length && path[path.length - 1].code === h.code ? path[path.length - 1] :
+        {code: h.code, name: h.name, layer: h.layer};
+      if (!path.length || path[path.length - 1] !== unit) path.push(unit);
+      await drillTo(unit, {path});
+      return;
+    }
+    map.flyTo({center: [h.lon, h.lat], zoom: Math.max(map.getZoom(), zoomAt(16)), duration: navigator.webdriver ? 0 : 1200});
+    const f = await getJSON(`/collections/${encodeURIComponent(h.layer)}/items/${h.id}`).catch(() => null);
+    if (f) showPopup([h.lon, h.lat], () => featureBlock(h.layer, f.properties || {}));
+  }
+}
+
+// ---------------------------------------------------------------- fire desk
+
+function setPicking(on) {
+  state.picking = on;
+  $('#alarm').setAttribute('aria-pressed', String(on));
+  $('#map').classList.toggle('picking', on);
+  $('#hint').hidden = !on;
+  $('#hint').textContent = t('pickPoint');
+  map.getCanvas().style.cursor = on ? 'crosshair' : '';
+}
+
+async function dispatchAt(lngLat) {
+  setPicking(false);
+  const {lng, lat} = lngLat;
+  state.dispatch = {incident: [lng, lat], loading: true};
+  renderDispatch();
+  const q = `lon=${lng.toFixed(6)}&lat=${lat.toFixed(6)}&k=5`;
+  let answer;
+  try {
+    const r = await getJSON(`/api/dispatch/nearest?${q}`);
+    answer = {method: 'network', snapped: r.snapped, units: r.units || []};
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    // No dispatch service yet: the nearest stations by straight line.
+    const fc = await getJSON(`/api/nearest?layer=fire_stations&${q}`);
+    answer = {method: 'straight', units: fc.features.map((f) => ({
+      id: f.id, name: f.properties.name, distance_m: f.properties.distance_m, available: f.properties.available,
+      route: {type: 'LineString', coordinates: [f.geometry.coordinates, [lng, lat]]},
+    }))};
+  }
+  state.dispatch = {incident: [lng, lat], ...answer};
+  renderDispatch();
+}
+
+function renderDispatch() {
+  const d = state.dispatch;
+  const status = $('#desk-status');
+  const list = $('#teams');
+  const features = [];
+  if (!d) {
+    status.replaceChildren();
+    list.replaceChildren(el('li', {class: 'empty'}, t('noTeams')));
+  } else if (d.loading) {
+    status.replaceChildren(t('dispatching'));
+    list.replaceChildren();
+  } else {
+    status.replaceChildren(`${t('incident')} ${d.incident[0].toFixed(5)}, ${d.incident[1].toFixed(5)} · `,
+      el('span', {class: d.method === 'straight' ? 'method' : ''}, d.method === 'straight' ? t('straightLine') : t('roadNetwork')));
+    list.replaceChildren(...d.units.map((u, i) => {
+      const color = RANK_COLORS[i % RANK_COLORS.length];
+      const eta = u.eta_s !== undefined ? `${Math.floor(u.eta_s / 60)}${t('min')}${String(Math.round(u.eta_s % 60)).padStart(2, '0')}${t('sec')}` :
+        `${fmt(u.distance_m / 1000, 2)} ${t('km')}`;
+      return el('li', {style: `border-left-color:${color}`, 'data-rank': i + 1},
+        el('div', {class: 'tn'}, el('span', {class: 'rank', style: `color:${color}`}, `${i + 1}`), u.name || u.id),
+        el('div', {class: 'eta'}, eta),
+        el('div', {class: 'dist'}, u.eta_s !== undefined ? `${fmt(u.distance_m / 1000, 2)} ${t('km')}` : L('直线距离', 'straight line'),
+          u.available === false ? ` · ${t('unavailable')}` : ''));
+    }));
+    d.units.forEach((u, i) => {
+      const color = RANK_COLORS[i % RANK_COLORS.length];
+      if (u.route) {
+        features.push({type: 'Feature', geometry: u.route, properties: {kind: 'route', rank: i + 1, color, straight: d.method === 'straight'}});
+        const start = u.route.coordinates[0];
+        features.push({type: 'Feature', geometry: {type: 'Point', coordinates: start}, properties: {kind: 'unit', rank: i + 1, color}});
+      }
+    });
+  }
+  if (d && d.incident) features.push({type: 'Feature', geometry: {type: 'Point', coordinates: d.snapped ? [d.snapped.lon, d.snapped.lat] : d.incident}, properties: {kind: 'incident'}});
+  const src = map && map.getSource('dispatch');
+  if (src) src.setData({type: 'FeatureCollection', features});
+  if (d && !d.loading && features.length > 1) {
+    const b = new maplibregl.LngLatBounds();
+    for (const f of features) {
+      if (f.geometry.type === 'Point') b.extend(f.geometry.coordinates);
+      else for (const c of f.geometry.coordinates) b.extend(c);
+    }
+    map.fitBounds(b, {padding: 80 * state.scale, maxZoom: zoomAt(16), duration: navigator.webdriver ? 0 : 800});
+  }
+}
+
+// ---------------------------------------------------------------- language, clock, errors
+
+function setLanguage(lang) {
+  state.lang = lang;
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  $('#lang').textContent = lang === 'zh' ? 'EN' : '中文';
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-placeholder]')) e.placeholder = t(e.dataset.i18nPlaceholder);
+  $('#alarm').textContent = t('alarmHere');
+  const c = state.config;
+  if (c) {
+    const name = lang === 'en' && c.name_en ? c.name_en : c.name;
+    $('#title').textContent = name ? `${name} · ${L('一张图', 'One Map')}` : L('一张图', 'One Map');
+    document.title = $('#title').textContent;
+  }
+  if (state.styleReady) {
+    for (const l of styleIndex()) {
+      if (!l.metadata || l.metadata['onemap:role'] !== 'label') continue;
+      const field = l.metadata['onemap:field'];
+      const expr = field === 'name' && lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name'], ''] : ['coalesce', ['get', field], ['get', 'name'], ''];
+      map.setLayoutProperty(l.id, 'text-field', expr);
+    }
+    buildPanel();
+  }
+  buildIndicators();
+  renderBreadcrumb();
+  if (current()) stats(current().code).then((s) => { renderKPI(s); return paintChoropleth(); }).catch(report);
+  if (state.popup && state.popupContent) state.popup.setDOMContent(state.popupContent());
+  renderDispatch();
+}
+
+function tick() {
+  const d = new Date();
+  $('#clock').textContent = d.toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', {hour12: false});
+}
+
+// report shows a failure to the operator without throwing it at the console
+// as an uncaught error; the browser test treats console errors as failures.
+function report(err) {
+  console.warn('onemap:', err);
+  $('#desk-status').textContent = `${t('failed')}: ${err.message || err}`;
+}
+
+// ---------------------------------------------------------------- start
+
+let resolveReady;
+window.onemap = {
+  state,
+  ready: new Promise((r) => { resolveReady = r; }),
+  resolveReady: () => resolveReady(),
+  drillTo: (unit, opts) => drillTo(unit, opts),
+  setLayerVisible: (name, on) => setLayerVisible(name, on),
+  setLanguage: (lang) => setLanguage(lang),
+};
+
+$('#lang').addEventListener('click', () => setLanguage(state.lang === 'zh' ? 'en' : 'zh'));
+$('#alarm').addEventListener('click', () => setPicking(!state.picking));
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.picking) setPicking(false); });
+setupSearch();
+tick();
+setInterval(tick, 1000);
+renderDispatch();
+start().catch((err) => {
+  report(err);
+  throw err;
+});
