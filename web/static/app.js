@@ -10,7 +10,7 @@ const TEXT = {
   zh: {
     subtitle: '城市运行一张图 · 指挥中心', synthetic: '合成演示数据', searchPlaceholder: '搜索网格编码、社区/街道名称、设施名称',
     layers: '图层', choropleth: '专题渲染', none: '无', residents: '常住人口', floating: '流动人口', hazardCount: '危险源数量',
-    schoolPressure: '学位压力', district: '区', street: '街道', community: '社区', grid: '网格',
+    pressurePrimary: '小学学位压力', pressureJunior: '初中学位压力', district: '区', street: '街道', community: '社区', grid: '网格',
     population: '人口', area: '面积(km²)', density: '人口密度(人/km²)', hazards: '危险源', byLevel: '按风险等级', byClass: '按类别',
     flood: '易涝点', normal: '正常', warning: '预警', alarm: '报警', fire: '消防救援', available: '可出动', total: '总数',
     facilities: '公共设施', schools: '学校', hospitals: '医院', elderly_care: '养老机构', cameras: '视频监控',
@@ -24,7 +24,7 @@ const TEXT = {
   en: {
     subtitle: 'City operations one-map · Command centre', synthetic: 'synthetic demo data', searchPlaceholder: 'Search grid code, community/street or facility name',
     layers: 'Layers', choropleth: 'Choropleth', none: 'None', residents: 'Residents', floating: 'Floating pop.', hazardCount: 'Hazard count',
-    schoolPressure: 'School-place pressure', district: 'District', street: 'Street', community: 'Community', grid: 'Grid',
+    pressurePrimary: 'Primary places', pressureJunior: 'Junior places', district: 'District', street: 'Street', community: 'Community', grid: 'Grid',
     population: 'Population', area: 'Area (km²)', density: 'Density (/km²)', hazards: 'Hazard sources', byLevel: 'By risk level', byClass: 'By class',
     flood: 'Flood-prone points', normal: 'Normal', warning: 'Warning', alarm: 'Alarm', fire: 'Fire & rescue', available: 'Available', total: 'Total',
     facilities: 'Facilities', schools: 'Schools', hospitals: 'Hospitals', elderly_care: 'Elderly care', cameras: 'Cameras',
@@ -126,6 +126,7 @@ function legendFor(name) {
     case 'roads': return [[t('arterial'), '#d9902f', 'line'], [t('secondary'), '#9c7a44', 'line'], [t('local'), '#4d5870', 'line']];
     case 'buildings': return [['', '#2f3f5a', 'box']];
     case 'water': return [['', '#0f2c4a', 'box']];
+    case 'school_pressure': return WARNING.map(([w, c]) => [value(w), c, 'box']);
     default: return [];
   }
 }
@@ -189,7 +190,6 @@ async function start() {
   const [config, style] = await Promise.all([getJSON('/api/config'), getJSON('/style.json')]);
   state.config = config;
   for (const s of config.layers || []) state.schemas.set(s.name, s);
-  if (!state.schemas.has('school_pressure') && state.indicator === 'school_pressure') state.indicator = 'residents';
 
   const bounds = config.bounds;
   map = new maplibregl.Map({
@@ -371,7 +371,7 @@ async function setCameraClusters(on) {
 
 function indicators() {
   const list = [['residents', 'residents'], ['floating', 'floating'], ['hazards', 'hazardCount']];
-  if (state.schemas.has('school_pressure')) list.push(['school_pressure', 'schoolPressure']);
+  if (state.schemas.has('school_pressure')) list.push(['school_pressure:primary', 'pressurePrimary'], ['school_pressure:junior', 'pressureJunior']);
   list.push(['none', 'none']);
   return list;
 }
@@ -435,9 +435,18 @@ async function paintChoropleth() {
   for (const name of ADMIN) {
     if (map.getLayer(name + '-choropleth')) map.setPaintProperty(name + '-choropleth', 'fill-opacity', 0);
   }
-  const pressure = styleLayersOf('school_pressure');
-  for (const l of pressure) map.setLayoutProperty(l.id, 'visibility', state.indicator === 'school_pressure' ? 'visible' : 'none');
-  if (state.indicator === 'school_pressure') {
+  // School-place pressure is per catchment, one map per school level.
+  const [ind, level] = state.indicator.split(':');
+  if (ind === 'school_pressure' || state.pressureShown) {
+    state.pressureShown = ind === 'school_pressure';
+    for (const l of styleLayersOf('school_pressure')) {
+      map.setLayoutProperty(l.id, 'visibility', state.pressureShown && l.type !== 'symbol' ? 'visible' : 'none');
+      if (level) map.setFilter(l.id, ['==', ['get', 'level'], level]);
+    }
+    const box = document.querySelector('#layers input[data-layer="school_pressure"]');
+    if (box) box.checked = state.pressureShown;
+  }
+  if (ind === 'school_pressure') {
     legend.replaceChildren(...WARNING.map(([w, c]) => el('div', {class: 'row'}, el('i', {class: 'sw', style: `background:${c}`}), value(w))));
     return;
   }
@@ -693,7 +702,9 @@ async function dispatchAt(lngLat) {
   let answer;
   try {
     const r = await getJSON(`/api/dispatch/nearest?${q}`);
-    answer = {method: 'network', snapped: r.snapped, units: r.units || []};
+    // snapped is a GeoJSON Point (or {lon, lat}): where the alarm meets the road network.
+    const sn = r.snapped && (r.snapped.coordinates || (r.snapped.lon !== undefined ? [r.snapped.lon, r.snapped.lat] : null));
+    answer = {method: 'network', snapped: sn, units: r.units || []};
   } catch (err) {
     if (err.status !== 404) throw err;
     // No dispatch service yet: the nearest stations by straight line.
@@ -733,14 +744,18 @@ function renderDispatch() {
     }));
     d.units.forEach((u, i) => {
       const color = RANK_COLORS[i % RANK_COLORS.length];
-      if (u.route) {
+      if (u.route && u.route.coordinates && u.route.coordinates.length) {
         features.push({type: 'Feature', geometry: u.route, properties: {kind: 'route', rank: i + 1, color, straight: d.method === 'straight'}});
-        const start = u.route.coordinates[0];
+        // The team is at the end of its route away from the incident.
+        const cs = u.route.coordinates;
+        const [a, z] = [cs[0], cs[cs.length - 1]];
+        const far = (p) => (p[0] - d.incident[0]) ** 2 + (p[1] - d.incident[1]) ** 2;
+        const start = far(a) >= far(z) ? a : z;
         features.push({type: 'Feature', geometry: {type: 'Point', coordinates: start}, properties: {kind: 'unit', rank: i + 1, color}});
       }
     });
   }
-  if (d && d.incident) features.push({type: 'Feature', geometry: {type: 'Point', coordinates: d.snapped ? [d.snapped.lon, d.snapped.lat] : d.incident}, properties: {kind: 'incident'}});
+  if (d && d.incident) features.push({type: 'Feature', geometry: {type: 'Point', coordinates: d.snapped || d.incident}, properties: {kind: 'incident'}});
   const src = map && map.getSource('dispatch');
   if (src) src.setData({type: 'FeatureCollection', features});
   if (d && !d.loading && features.length > 1) {
