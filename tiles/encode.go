@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt/vectortile"
 )
@@ -29,8 +30,12 @@ func encodeLayer(l *layer, extent uint32) (*vectortile.Tile_Layer, error) {
 	tags := make([]uint32, 0, 2*n*len(l.fields))
 
 	keys := make(map[string]uint32, len(l.fields))
-	v := newValues(n)
-	var cmds []uint32
+	v := newValues(n, l.fields)
+	need := 0
+	for i := range l.features {
+		need += commandsLen(l.features[i].geom)
+	}
+	cmds := make([]uint32, 0, need)
 	for i := range l.features {
 		f := &l.features[i]
 		g0 := len(cmds)
@@ -89,13 +94,27 @@ type values struct {
 	bools   [2]uint32 // index+1, 0 when absent
 }
 
-func newValues(capacity int) *values {
+// newValues sizes the tables for n features with these fields, assuming
+// about half the values repeat.
+func newValues(n int, fields []layers.Field) *values {
+	var count [4]int
+	for _, f := range fields {
+		switch f.Type {
+		case layers.String:
+			count[0]++
+		case layers.Int:
+			count[1]++
+		case layers.Float:
+			count[2]++
+		}
+	}
+	all := n * len(fields) / 2
 	return &values{
-		list:    make([]*vectortile.Tile_Value, 0, capacity),
-		msgs:    make([]vectortile.Tile_Value, 0, capacity),
-		strings: make(map[string]uint32, capacity),
-		ints:    map[int64]uint32{},
-		floats:  map[float64]uint32{},
+		list:    make([]*vectortile.Tile_Value, 0, all),
+		msgs:    make([]vectortile.Tile_Value, 0, all),
+		strings: make(map[string]uint32, n*count[0]/2),
+		ints:    make(map[int64]uint32, n*count[1]/2),
+		floats:  make(map[float64]uint32, n*count[2]/2),
 		bls:     [2]bool{false, true},
 	}
 }
@@ -241,4 +260,44 @@ func commands(g orb.Geometry, out []uint32) (int, []uint32, error) {
 		return 3, p.out, nil
 	}
 	return 0, out, fmt.Errorf("geometry %T has no MVT encoding", g)
+}
+
+// commandsLen is the number of command integers commands writes for g.
+func commandsLen(g orb.Geometry) int {
+	ring := func(r orb.Ring) int {
+		n := len(r)
+		if r.Closed() {
+			n--
+		}
+		return 3 + 2*n
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		return 3
+	case orb.MultiPoint:
+		return 1 + 2*len(g)
+	case orb.LineString:
+		return 2 + 2*len(g)
+	case orb.MultiLineString:
+		n := 0
+		for _, ls := range g {
+			n += 2 + 2*len(ls)
+		}
+		return n
+	case orb.Polygon:
+		n := 0
+		for _, r := range g {
+			n += ring(r)
+		}
+		return n
+	case orb.MultiPolygon:
+		n := 0
+		for _, p := range g {
+			for _, r := range p {
+				n += ring(r)
+			}
+		}
+		return n
+	}
+	return 0
 }

@@ -37,7 +37,8 @@ func (p *projector) alloc(n int) []orb.Point {
 		return make([]orb.Point, 0, n)
 	}
 	if cap(p.arena)-len(p.arena) < n {
-		p.arena = make([]orb.Point, 0, 8192)
+		// Chunks grow with use so that a sparse tile stays cheap.
+		p.arena = make([]orb.Point, 0, min(8192, max(256, 2*cap(p.arena), n)))
 	}
 	l := len(p.arena)
 	p.arena = p.arena[:l+n]
@@ -332,7 +333,8 @@ func (p *projector) ring(r orb.Ring, tol float64) orb.Ring {
 	if area2(q) == 0 {
 		return nil
 	}
-	if len(q) > 4 {
+	// A quadrilateral (most buildings) has nothing to simplify away.
+	if len(q) > 5 {
 		s := simplify.DouglasPeucker(tol).Ring(append(orb.Ring(p.alloc(len(q))), q...))
 		if len(s) >= 4 && area2(s) != 0 {
 			q = s
