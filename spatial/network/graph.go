@@ -84,21 +84,18 @@ type Graph struct {
 	Orig []int32
 	// First[u]..First[u+1] are u's outgoing edges.
 	First []int32
-	// Head, Tail, Seconds, Metres, Road and Seg are per edge.
+	// Head, Tail, Seconds, Metres and Seg are per edge.
 	Head, Tail []int32
 	Seconds    []float64
 	Metres     []float64
-	Road       []int64 // source road id
 	Seg        []int32 // geometric segment the edge runs along
 
 	// rFirst/rEdge list each node's incoming edges (the reversed graph).
 	rFirst []int32
 	rEdge  []int32
-	// rTail, rSeconds, rMetres repeat tail and costs in reversed-graph
-	// order so the reversed search reads them contiguously.
-	rTail    []int32
-	rSeconds []float64
-	rMetres  []float64
+	// rTail repeats the tails in reversed-graph order so the reversed
+	// search reads them contiguously.
+	rTail []int32
 
 	// Segments: straight pieces between two junctions, in both directions.
 	segA, segB   []int32 // original node ids
@@ -148,7 +145,7 @@ func (g *Graph) Weights(m Metric) []float64 {
 // MemoryBytes estimates the memory the graph's arrays hold.
 func (g *Graph) MemoryBytes() int {
 	n, e, s := len(g.Coords), len(g.Head), len(g.segA)
-	return n*(16+8+4+4+4) + e*(4+4+8+8+8+4+4+4+4+8+8) + s*(4+4+8+4+4+1) + s*80 // last term: R-tree entries, roughly
+	return n*(16+8+4+4+4+4) + e*(4+4+8+8+4+4+4+4) + s*(4+4+8+4+1) + s*80 // last term: R-tree entries, roughly
 }
 
 // projection is a local equirectangular projection in metres, accurate
@@ -237,20 +234,19 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 
 	// CSR by tail.
 	n := len(g.Coords)
-	sort.SliceStable(raw, func(i, j int) bool { return raw[i].tail < raw[j].tail })
+	raw = sortByTail(raw, n)
 	m := len(raw)
 	g.First = make([]int32, n+1)
 	g.Head = make([]int32, m)
 	g.Tail = make([]int32, m)
 	g.Seconds = make([]float64, m)
 	g.Metres = make([]float64, m)
-	g.Road = make([]int64, m)
 	g.Seg = make([]int32, m)
 	for i, e := range raw {
 		g.First[e.tail+1]++
 		g.Head[i], g.Tail[i] = e.head, e.tail
 		g.Seconds[i], g.Metres[i] = e.seconds, e.metres
-		g.Road[i], g.Seg[i] = e.way, e.seg
+		g.Seg[i] = e.seg
 	}
 	for u := 0; u < n; u++ {
 		g.First[u+1] += g.First[u]
@@ -269,10 +265,8 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 		fill[h]++
 	}
 	g.rTail = make([]int32, m)
-	g.rSeconds = make([]float64, m)
-	g.rMetres = make([]float64, m)
 	for i, e := range g.rEdge {
-		g.rTail[i], g.rSeconds[i], g.rMetres[i] = g.Tail[e], g.Seconds[e], g.Metres[e]
+		g.rTail[i] = g.Tail[e]
 	}
 	// Segment → edges.
 	ns := len(g.segA)
@@ -325,15 +319,21 @@ func (g *Graph) expandRestrictions(raw []rawEdge, rs []Restriction, index map[in
 	rules := map[int32]map[int64]*rule{}
 	incoming := map[int32]map[int64]bool{}
 	outgoing := map[int32]map[int64]bool{}
+	for _, r := range rs {
+		if v, ok := index[r.Via]; ok {
+			incoming[v], outgoing[v] = map[int64]bool{}, map[int64]bool{}
+		}
+	}
+	if len(incoming) == 0 {
+		return raw
+	}
 	for _, e := range raw {
-		if incoming[e.head] == nil {
-			incoming[e.head] = map[int64]bool{}
+		if in, ok := incoming[e.head]; ok {
+			in[e.way] = true
 		}
-		incoming[e.head][e.way] = true
-		if outgoing[e.tail] == nil {
-			outgoing[e.tail] = map[int64]bool{}
+		if out, ok := outgoing[e.tail]; ok {
+			out[e.way] = true
 		}
-		outgoing[e.tail][e.way] = true
 	}
 	for _, r := range rs {
 		v, ok := index[r.Via]
@@ -481,3 +481,23 @@ func (g *Graph) components() {
 		}
 	}
 }
+
+// sortByTail orders edges by tail, stably, in linear time.
+func sortByTail(raw []rawEdge, n int) []rawEdge {
+	count := make([]int32, n+1)
+	for _, e := range raw {
+		count[e.tail+1]++
+	}
+	for i := 0; i < n; i++ {
+		count[i+1] += count[i]
+	}
+	out := make([]rawEdge, len(raw))
+	for _, e := range raw {
+		out[count[e.tail]] = e
+		count[e.tail]++
+	}
+	return out
+}
+
+// EdgeRoad is the id of the road edge e runs along.
+func (g *Graph) EdgeRoad(e int32) int64 { return g.segRoad[g.Seg[e]] }

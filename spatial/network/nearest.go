@@ -120,10 +120,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	var order []int32
 	q, gen := pq{h: st.heap, pos: st.pos}, st.gen
 	dist, stamp, done, parent := st.dist, st.stamp, st.done, st.parent
-	rFirst, rEdge, rTail, rw := g.rFirst, g.rEdge, g.rTail, g.rSeconds
-	if m == Distance {
-		rw = g.rMetres
-	}
+	rFirst, rEdge, rTail := g.rFirst, g.rEdge, g.rTail
 	for len(q.h) > 0 && len(order) < k {
 		it := q.pop()
 		u := it.node
@@ -150,7 +147,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 			if blocked != nil && blocked.Has(e) {
 				continue
 			}
-			v, d := rTail[i], it.key+rw[i]
+			v, d := rTail[i], it.key+w[e]
 			fresh := stamp[v] != gen
 			if !fresh && (done[v] == gen || dist[v] <= d) {
 				continue
