@@ -109,7 +109,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 				if aa := g.along(alarm, e); as <= aa {
 					v := n + int32(i)
 					d := (aa - as) * w[e]
-					if !st.has(v) || d < st.dist[v] {
+					if !st.has(v) || d < st.lab[v].dist {
 						st.relax(v, d, e)
 						st.direct[i] = true
 					}
@@ -118,13 +118,13 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		}
 	}
 	var order []int32
-	q, gen := pq{h: st.heap, pos: st.pos}, st.gen
-	dist, stamp, done, parent := st.dist, st.stamp, st.done, st.parent
+	q, gen := pq{h: st.heap, lab: st.lab}, st.gen
+	lab := st.lab
 	rFirst, rEdge, rTail := g.rFirst, g.rEdge, g.rTail
 	for len(q.h) > 0 && len(order) < k {
 		it := q.pop()
 		u := it.node
-		done[u] = gen
+		lab[u].done = gen
 		if u >= n {
 			order = append(order, u-n)
 			continue
@@ -134,9 +134,10 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 				a := st.attach[j]
 				v := n + a.site
 				d := it.key + a.off
-				fresh := stamp[v] != gen
-				if fresh || (done[v] != gen && d < dist[v]) {
-					stamp[v], dist[v], parent[v] = gen, d, a.edge
+				l := &lab[v]
+				fresh := l.stamp != gen
+				if fresh || (l.done != gen && d < l.dist) {
+					l.stamp, l.dist, l.parent = gen, d, a.edge
 					q.update(v, d, fresh)
 					st.direct[a.site] = false
 				}
@@ -148,11 +149,12 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 				continue
 			}
 			v, d := rTail[i], it.key+w[e]
-			fresh := stamp[v] != gen
-			if !fresh && (done[v] == gen || dist[v] <= d) {
+			l := &lab[v]
+			fresh := l.stamp != gen
+			if !fresh && l.dist <= d { // also true for settled nodes
 				continue
 			}
-			stamp[v], dist[v], parent[v] = gen, d, e
+			l.stamp, l.dist, l.parent = gen, d, e
 			q.update(v, d, fresh)
 		}
 	}
@@ -168,7 +170,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 func (g *Graph) route(st *state, alarm Snap, alarmEdges []int32, sites *Sites, i int32, n int32) Ranked {
 	sn := sites.Snaps[i]
 	r := Ranked{ID: sites.List[i].ID, Name: sites.List[i].Name, Snapped: sn.Point}
-	e := st.parent[n+i]
+	e := st.lab[n+i].parent
 	r.Route = append(r.Route, sn.Point)
 	var u int32
 	switch {
@@ -188,7 +190,7 @@ func (g *Graph) route(st *state, alarm Snap, alarmEdges []int32, sites *Sites, i
 		r.Route = append(r.Route, g.Coords[u])
 	}
 	for steps := 0; steps <= len(g.Coords); steps++ {
-		e = st.parent[u]
+		e = st.lab[u].parent
 		if e < 0 { // u is the alarm's junction
 			r.Route = append(r.Route, alarm.Point)
 			break

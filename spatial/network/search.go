@@ -9,19 +9,26 @@ import (
 // state is the reusable memory of one search. Arrays are valid where their
 // stamp equals gen, so a search never clears them.
 type state struct {
-	dist    []float64
-	parent  []int32
-	stamp   []uint32
-	done    []uint32
+	lab     []label
 	gen     uint32
 	heap    []item
-	pos     []int32
 	settled []int32
 	// per-node lists of site attachments (nearest-unit searches)
 	amark  []uint32
 	afirst []int32
 	attach []attachment
 	direct []bool
+}
+
+// label is one node's search state, kept together for locality. Fields
+// are valid where stamp (labelled) or done (settled) equals the search's
+// generation.
+type label struct {
+	dist   float64
+	stamp  uint32
+	parent int32
+	pos    int32 // index in the heap while queued
+	done   uint32
 }
 
 type item struct {
@@ -43,12 +50,8 @@ func (g *Graph) get(extra int) *state {
 		st = &state{}
 	}
 	n := len(g.Coords) + extra
-	if len(st.dist) < n {
-		st.dist = make([]float64, n)
-		st.parent = make([]int32, n)
-		st.stamp = make([]uint32, n)
-		st.done = make([]uint32, n)
-		st.pos = make([]int32, n)
+	if len(st.lab) < n {
+		st.lab = make([]label, n)
 		st.gen = 0
 	}
 	if len(st.amark) < len(g.Coords) {
@@ -57,8 +60,7 @@ func (g *Graph) get(extra int) *state {
 	}
 	st.gen++
 	if st.gen == 0 { // wrapped: clear the stamps once
-		clear(st.stamp)
-		clear(st.done)
+		clear(st.lab)
 		clear(st.amark)
 		st.gen = 1
 	}
@@ -72,26 +74,25 @@ func (g *Graph) put(st *state) { g.pool.Put(st) }
 
 // relax lowers u's label to d via edge p and queues it.
 func (st *state) relax(u int32, d float64, p int32) {
-	fresh := st.stamp[u] != st.gen
-	if !fresh && (st.done[u] == st.gen || st.dist[u] <= d) {
+	l := &st.lab[u]
+	fresh := l.stamp != st.gen
+	if !fresh && (l.done == st.gen || l.dist <= d) {
 		return
 	}
-	st.stamp[u] = st.gen
-	st.dist[u] = d
-	st.parent[u] = p
-	q := pq{h: st.heap, pos: st.pos}
+	l.stamp, l.dist, l.parent = st.gen, d, p
+	q := pq{h: st.heap, lab: st.lab}
 	q.update(u, d, fresh)
 	st.heap = q.h
 }
 
-func (st *state) has(u int32) bool { return st.stamp[u] == st.gen }
+func (st *state) has(u int32) bool { return st.lab[u].stamp == st.gen }
 
 // pq is an indexed 4-ary min-heap of labelled, unsettled nodes with
 // decrease-key, so no node is queued twice. Hot loops keep it in a local
 // variable.
 type pq struct {
 	h   []item
-	pos []int32 // node → index in h, valid while the node is queued
+	lab []label // holds each queued node's index in h
 }
 
 // update queues v with key d (fresh: v is not queued yet) or lowers its key.
@@ -101,26 +102,26 @@ func (q *pq) update(v int32, d float64, fresh bool) {
 		i = len(q.h)
 		q.h = append(q.h, item{})
 	} else {
-		i = int(q.pos[v])
+		i = int(q.lab[v].pos)
 	}
 	it := item{d, v}
-	h, pos := q.h, q.pos
+	h, lab := q.h, q.lab
 	for i > 0 {
 		p := (i - 1) / 4
 		if h[p].key <= d {
 			break
 		}
 		h[i] = h[p]
-		pos[h[i].node] = int32(i)
+		lab[h[i].node].pos = int32(i)
 		i = p
 	}
 	h[i] = it
-	pos[v] = int32(i)
+	lab[v].pos = int32(i)
 }
 
 // pop removes and returns the node with the least key.
 func (q *pq) pop() item {
-	h, pos := q.h, q.pos
+	h, lab := q.h, q.lab
 	top := h[0]
 	n := len(h) - 1
 	last := h[n]
@@ -146,11 +147,11 @@ func (q *pq) pop() item {
 			break
 		}
 		h[i] = h[best]
-		pos[h[i].node] = int32(i)
+		lab[h[i].node].pos = int32(i)
 		i = best
 	}
 	h[i] = last
-	pos[last.node] = int32(i)
+	lab[last.node].pos = int32(i)
 	return top
 }
 
@@ -168,8 +169,8 @@ func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, b
 			st.relax(g.Head[e], (1-g.along(s, e))*w[e], e)
 		}
 	}
-	q, gen := pq{h: st.heap, pos: st.pos}, st.gen
-	dist, stamp, done, parent := st.dist, st.stamp, st.done, st.parent
+	q, gen := pq{h: st.heap, lab: st.lab}, st.gen
+	lab := st.lab
 	first, head := g.First, g.Head
 	for len(q.h) > 0 {
 		it := q.pop()
@@ -177,18 +178,21 @@ func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, b
 		if it.key > limit {
 			break
 		}
-		done[u] = gen
+		lab[u].done = gen
 		st.settled = append(st.settled, u)
 		for e := first[u]; e < first[u+1]; e++ {
-			if blocked.Has(e) {
+			if blocked != nil && blocked.Has(e) {
 				continue
 			}
 			v, d := head[e], it.key+w[e]
-			fresh := stamp[v] != gen
-			if !fresh && (done[v] == gen || dist[v] <= d) {
+			l := &lab[v]
+			// A settled node's label is ≤ it.key ≤ d, so this test
+			// also skips settled nodes.
+			fresh := l.stamp != gen
+			if !fresh && l.dist <= d {
 				continue
 			}
-			stamp[v], dist[v], parent[v] = gen, d, e
+			l.stamp, l.dist, l.parent = gen, d, e
 			q.update(v, d, fresh)
 		}
 	}
@@ -219,10 +223,10 @@ func (g *Graph) Forward(sources []Snap, m Metric, limit float64, blocked *Blocke
 // Node returns the cost to node u and whether it was reached within the
 // limit.
 func (t *Tree) Node(u int32) (float64, bool) {
-	if t.st.done[u] != t.st.gen {
-		return math.Inf(1), false
+	if l := t.st.lab[u]; l.done == t.st.gen {
+		return l.dist, true
 	}
-	return t.st.dist[u], true
+	return math.Inf(1), false
 }
 
 // To returns the cost from the nearest source to the snapped point (+Inf
@@ -286,7 +290,7 @@ func (t *Tree) Pieces(fn func(a, b orb.Point)) {
 		}
 	}
 	for _, u := range t.st.settled {
-		d := t.st.dist[u]
+		d := t.st.lab[u].dist
 		for e := g.First[u]; e < g.First[u+1]; e++ {
 			if t.blocked.Has(e) {
 				continue
