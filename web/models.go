@@ -495,16 +495,18 @@ func (m *Models) access(w http.ResponseWriter, r *http.Request) error {
 }
 
 type sitingRequest struct {
-	Model     string       `json:"model"`
-	P         int          `json:"p"`
-	Costs     [][]*float64 `json:"costs,omitempty"`
-	Weights   []float64    `json:"weights,omitempty"`
-	Demand    []float64    `json:"demand,omitempty"`
-	Required  []int        `json:"required,omitempty"`
-	Existing  []int        `json:"existing,omitempty"`
-	Radius    *float64     `json:"radius,omitempty"`
-	Capacity  []float64    `json:"capacity,omitempty"`
-	TimeLimit float64      `json:"time_limit_s,omitempty"`
+	Model    string       `json:"model"`
+	P        int          `json:"p"`
+	Costs    [][]*float64 `json:"costs,omitempty"`
+	Weights  []float64    `json:"weights,omitempty"`
+	Demand   []float64    `json:"demand,omitempty"`
+	Required []int        `json:"required,omitempty"`
+	Existing []int        `json:"existing,omitempty"`
+	Radius   *float64     `json:"radius,omitempty"`
+	Capacity []float64    `json:"capacity,omitempty"`
+	// Supply is accepted as the candidates' capacities (one per column).
+	Supply    []float64 `json:"supply,omitempty"`
+	TimeLimit float64   `json:"time_limit_s,omitempty"`
 	// Layer form: candidates are supply_layer's features (capacity from
 	// supply_field); existing_layer's features are appended as existing
 	// columns.
@@ -582,7 +584,7 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 	var layerOf []string // per column, in the layer form
 	var nCand int
 	if req.layerForm.used() || req.ExistingLayer != "" {
-		if req.Costs != nil || weights != nil {
+		if req.Costs != nil || weights != nil || req.Supply != nil {
 			return BadRequest("costs", "give either a matrix with weights, or layer names, not both")
 		}
 		var dem points
@@ -661,6 +663,20 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if req.Supply != nil {
+			if req.Capacity != nil {
+				return BadRequest("supply", "give capacity or supply, not both")
+			}
+			if _, cols := pr.Costs.Dims(); len(req.Supply) != cols {
+				return BadRequest("supply", "%d values for %d candidate columns", len(req.Supply), cols)
+			}
+			for j, x := range req.Supply {
+				if !(x >= 0) || math.IsInf(x, 0) {
+					return BadRequest(fmt.Sprintf("supply[%d]", j), "capacity %v must be finite and ≥ 0", x)
+				}
+			}
+			pr.Capacity = req.Supply
+		}
 		if weights != nil {
 			pr.Weights = weights
 		}
@@ -671,6 +687,9 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &se) {
 			if req.Demand != nil && strings.HasPrefix(se.Field, "weights") {
 				se.Field = "demand" + strings.TrimPrefix(se.Field, "weights")
+			}
+			if req.Supply != nil && strings.HasPrefix(se.Field, "capacity") {
+				se.Field = "supply" + strings.TrimPrefix(se.Field, "capacity")
 			}
 			return BadRequest(se.Field, "%s", se.Message)
 		}

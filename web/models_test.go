@@ -167,6 +167,10 @@ func TestModelsBadInput(t *testing.T) {
 		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"required":[7]}`, 400, "required[0]"},
 		{"/api/models/siting", `{"model":"lscp","costs":[[1,2],[3,4]],"radius":0.5}`, 400, "radius"},
 		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"time_limit_s":600}`, 400, "time_limit_s"},
+		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"supply":[1]}`, 400, "supply"},
+		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"supply":[1,-1]}`, 400, "supply[1]"},
+		{"/api/models/siting", `{"model":"capacitated-p-median","p":1,"costs":[[1,2],[3,4]],"supply":[1,1]}`, 400, "supply"},
+		{"/api/models/siting", `{"model":"capacitated-p-median","p":1,"costs":[[1,2],[3,4]],"capacity":[1,1]}`, 400, "capacity"},
 		{"/api/models/demand?resource=water&level=grid", "", 400, "resource"},
 		{"/api/models/demand?resource=parking&level=planet", "", 400, "level"},
 		{"/api/models/demand?resource=parking&scenario=sc_nope", "", 404, "scenario"},
@@ -195,6 +199,18 @@ func TestSitingMatrix(t *testing.T) {
 	}
 	if got.Objective != 20 || len(got.Chosen) != 2 || got.LowerBound == nil || *got.LowerBound != 20 || !got.Optimal || len(got.Assignment) != 4 {
 		t.Errorf("p-median %+v", got)
+	}
+	// Capacitated: each site holds 2 clients, so p = 2 must split the line
+	// in halves: {0,10} at site 0 or 1 and {20,30} at site 2 or 3: cost 20.
+	body = `{"model":"capacitated-p-median","p":2,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]],"supply":[2,2,2,2]}`
+	got = sitingResponse{}
+	if code := e.post(t, "/api/models/siting", body, &got); code != 200 || got.Objective != 20 || len(got.Chosen) != 2 {
+		t.Errorf("capacitated %d %+v", code, got)
+	}
+	for _, s := range got.Sites {
+		if s.Demand > 2 {
+			t.Errorf("site %d serves %v > capacity 2", s.Column, s.Demand)
+		}
 	}
 	body = `{"model":"mclp","p":1,"radius":10,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]],"demand":[5,1,1,1]}`
 	got = sitingResponse{}

@@ -304,7 +304,12 @@ func (cv *coverer) solve(ctx context.Context) (open []int, value, bound float64,
 	if value >= total-1e-9*math.Max(1, total) {
 		return best, value, value, true
 	}
-	bound = cv.bound(ctx, value, 3000)
+	// Each bound iteration touches every coverage pair: cap the work.
+	pairs := cv.in.n + cv.in.m
+	for _, c := range cv.cov {
+		pairs += len(c)
+	}
+	bound = cv.bound(ctx, value, max(50, min(3000, int(3e8)/pairs)))
 	if bound <= value+1e-9*math.Max(1, value) {
 		return best, value, value, true
 	}
