@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -182,10 +183,13 @@ type layerForm struct {
 	// loaded) or "line" (straight-line minutes at speed_kmh).
 	Cost     string  `json:"cost,omitempty"`
 	SpeedKmh float64 `json:"speed_kmh,omitempty"`
+	// Scenario applies a demand scenario (planned facilities, ratios,
+	// population) to the resource form.
+	Scenario string `json:"scenario,omitempty"`
 }
 
 func (f layerForm) used() bool {
-	return f.DemandLayer != "" || f.SupplyLayer != "" || f.Resource != "" || f.DemandField != "" || f.SupplyField != ""
+	return f.Scenario != "" || f.DemandLayer != "" || f.SupplyLayer != "" || f.Resource != "" || f.DemandField != "" || f.SupplyField != ""
 }
 
 // points are one side of a layer-form problem.
@@ -252,43 +256,81 @@ func (m *Models) readPoints(layerField, name, fieldField, field string) (points,
 	return p, nil
 }
 
+// scenarioInputs returns the demand inputs and standards, with the demand
+// scenario id applied (none for "" or "baseline").
+func (m *Models) scenarioInputs(ctx context.Context, id string) (*demand.Inputs, demand.Standards, error) {
+	st := m.cfg.Standards
+	in, err := m.inputs(ctx)
+	if err != nil || id == "" || id == scenario.Baseline {
+		return in, st, err
+	}
+	if m.cfg.Scenarios == nil {
+		return nil, st, NotFound("scenario", "scenarios are not served here")
+	}
+	sc, err := m.cfg.Scenarios.Get(ctx, demand.Name, id)
+	if errors.Is(err, scenario.ErrNotFound) {
+		return nil, st, NotFound("scenario", "%v", err)
+	}
+	if err != nil {
+		return nil, st, err
+	}
+	in, st, err = demand.Apply(in, st, sc.Changes)
+	if err != nil {
+		var fe *scenario.FieldError
+		if errors.As(err, &fe) {
+			return nil, st, Unprocessable("scenario", "stored scenario no longer applies: %v", fe)
+		}
+		return nil, st, err
+	}
+	return in, st, nil
+}
+
 // resourcePoints gives the demand-by-standard grid points and the
-// resource's supply points.
-func (m *Models) resourcePoints(ctx context.Context, res string) (points, points, error) {
+// resource's facilities (planned ones of the scenario included) as supply.
+func (m *Models) resourcePoints(ctx context.Context, res, scenarioID string) (points, points, error) {
 	r, err := demand.ParseResource(res)
 	if err != nil {
 		return points{}, points{}, BadRequest("resource", "%v", err)
 	}
-	layer, field := demand.Layer(r)
+	layer, _ := demand.Layer(r)
 	if layer == "" {
 		return points{}, points{}, BadRequest("resource", "%s has no supply layer; give demand_layer and supply_layer instead", r)
 	}
-	in, err := m.inputs(ctx)
+	in, st, err := m.scenarioInputs(ctx, scenarioID)
 	if err != nil {
 		return points{}, points{}, err
 	}
-	pts, vals := demand.DemandPoints(in, r, m.cfg.Standards)
+	pts, vals := demand.DemandPoints(in, r, st)
 	d := points{layer: layers.Grids, pts: pts, values: vals}
+	byCode := map[string]*layers.Feature{}
 	if l, ok := m.cfg.Catalog.Layer(layers.Grids); ok {
-		snap := l.Snapshot()
-		byCode := map[string]*layers.Feature{}
-		snap.All(func(f *layers.Feature) bool {
+		l.Snapshot().All(func(f *layers.Feature) bool {
 			if c, ok := f.Properties["code"].(string); ok {
 				byCode[c] = f
 			}
 			return true
 		})
-		for _, g := range in.Grids {
-			f := byCode[g.Code]
-			if f == nil {
-				d.ids, d.geoms, d.props = append(d.ids, 0), append(d.geoms, g.Point), append(d.props, map[string]any{"code": g.Code})
-				continue
-			}
+	}
+	for _, g := range in.Grids {
+		if f := byCode[g.Code]; f != nil {
 			d.ids, d.geoms, d.props = append(d.ids, f.ID), append(d.geoms, f.Geometry), append(d.props, f.Properties)
+		} else {
+			d.ids, d.geoms, d.props = append(d.ids, 0), append(d.geoms, g.Point), append(d.props, map[string]any{"code": g.Code})
 		}
 	}
-	s, err := m.readPoints("resource", layer, "resource", field)
-	return d, s, err
+	fs := in.Facilities[r]
+	if len(fs) == 0 {
+		return points{}, points{}, Unprocessable("resource", "no %s facilities (layer %q)", r, layer)
+	}
+	sp := points{layer: layer}
+	for _, f := range fs {
+		sp.ids = append(sp.ids, f.ID)
+		sp.pts = append(sp.pts, f.Point)
+		sp.values = append(sp.values, f.Capacity)
+		sp.geoms = append(sp.geoms, f.Point)
+		sp.props = append(sp.props, map[string]any{"name": f.Name, "planned": f.Planned})
+	}
+	return d, sp, nil
 }
 
 // costs computes the matrix between two point sets.
@@ -420,8 +462,11 @@ func (m *Models) access(w http.ResponseWriter, r *http.Request) error {
 		if req.Costs != nil || demandVals != nil || req.Supply != nil {
 			return BadRequest("costs", "give either a matrix with demand and supply, or layer names, not both")
 		}
+		if req.Scenario != "" && req.Resource == "" {
+			return BadRequest("scenario", "a demand scenario applies to the resource form: give resource")
+		}
 		if req.Resource != "" {
-			dem, sup, err = m.resourcePoints(r.Context(), req.Resource)
+			dem, sup, err = m.resourcePoints(r.Context(), req.Resource, req.Scenario)
 		} else {
 			if req.DemandLayer == "" {
 				return BadRequest("demand_layer", "required with supply_layer")
@@ -581,6 +626,7 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 		weights = req.Demand
 	}
 	var cand points
+	var existing *points // existing sites appended as columns
 	var layerOf []string // per column, in the layer form
 	var nCand int
 	if req.layerForm.used() || req.ExistingLayer != "" {
@@ -589,11 +635,14 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 		}
 		var dem points
 		var err error
+		if req.Scenario != "" && req.Resource == "" {
+			return BadRequest("scenario", "a demand scenario applies to the resource form: give resource")
+		}
 		if req.Resource != "" {
 			// Demand by standard per grid; candidates every grid centroid
 			// (or supply_layer); the resource's facilities as existing sites.
 			var have points
-			dem, have, err = m.resourcePoints(r.Context(), req.Resource)
+			dem, have, err = m.resourcePoints(r.Context(), req.Resource, req.Scenario)
 			if err != nil {
 				return err
 			}
@@ -603,7 +652,7 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 				cand, err = m.readPoints("supply_layer", req.SupplyLayer, "supply_field", req.SupplyField)
 			}
 			if req.ExistingLayer == "" && len(req.Existing) == 0 {
-				req.ExistingLayer = have.layer
+				existing = &have
 			}
 		} else {
 			if req.DemandLayer == "" {
@@ -634,6 +683,10 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			existing = &ex
+		}
+		if existing != nil {
+			ex := *existing
 			cols = append(append([]orb.Point(nil), cols...), ex.pts...)
 			for k := range ex.ids {
 				pr.Existing = append(pr.Existing, nCand+k)
@@ -748,29 +801,17 @@ func (m *Models) demand(w http.ResponseWriter, r *http.Request) error {
 	if format != "" && format != "json" && format != "geojson" {
 		return BadRequest("format", "unknown format %q (json, geojson)", format)
 	}
-	in, err := m.inputs(r.Context())
+	in, st, err := m.scenarioInputs(r.Context(), q.Get("scenario"))
 	if err != nil {
 		return err
 	}
-	st := m.cfg.Standards
-	if id := q.Get("scenario"); id != "" && id != scenario.Baseline {
-		if m.cfg.Scenarios == nil {
-			return NotFound("scenario", "scenarios are not served here")
-		}
-		sc, err := m.cfg.Scenarios.Get(r.Context(), demand.Name, id)
-		if errors.Is(err, scenario.ErrNotFound) {
-			return NotFound("scenario", "%v", err)
+	if v := q.Get("ratio"); v != "" {
+		x, err := strconv.ParseFloat(v, 64)
+		if err == nil {
+			err = st.SetRatio(res, x)
 		}
 		if err != nil {
-			return err
-		}
-		in, st, err = demand.Apply(in, st, sc.Changes)
-		if err != nil {
-			var fe *scenario.FieldError
-			if errors.As(err, &fe) {
-				return Unprocessable("scenario", "stored scenario no longer applies: %v", fe)
-			}
-			return err
+			return BadRequest("ratio", "%q: want a number ≥ 0 in the resource's unit (per 1,000 for beds, per dwelling, per working-age resident)", v)
 		}
 	}
 	t, err := demand.Compute(in, res, st, level)

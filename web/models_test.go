@@ -174,6 +174,9 @@ func TestModelsBadInput(t *testing.T) {
 		{"/api/models/demand?resource=water&level=grid", "", 400, "resource"},
 		{"/api/models/demand?resource=parking&level=planet", "", 400, "level"},
 		{"/api/models/demand?resource=parking&scenario=sc_nope", "", 404, "scenario"},
+		{"/api/models/demand?resource=parking&ratio=-2", "", 400, "ratio"},
+		{"/api/models/access", `{"demand_layer":"grids","supply_layer":"hospitals","scenario":"x","max_cost":5}`, 400, "scenario"},
+		{"/api/models/access", `{"resource":"hospital_beds","scenario":"sc_nope","max_cost":5}`, 404, "scenario"},
 	}
 	for _, c := range cases {
 		var got apiError
@@ -300,6 +303,22 @@ func TestDemandEndpoint(t *testing.T) {
 	}
 	if alt.Total.Supply != tb.Total.Supply+500 || alt.Total.Demand != tb.Total.Demand {
 		t.Errorf("scenario total %+v, baseline %+v", alt.Total, tb.Total)
+	}
+	// The same scenario in an accessibility run adds the planned beds to
+	// the supply that demand reaches.
+	var base, withPlan accessResponse
+	e.post(t, "/api/models/access", `{"resource":"elderly_care","method":"2sfca","max_cost":30}`, &base)
+	if code := e.post(t, "/api/models/access", `{"resource":"elderly_care","method":"2sfca","max_cost":30,"scenario":"`+sc.ID+`"}`, &withPlan); code != 200 {
+		t.Fatalf("access with scenario: %d", code)
+	}
+	if withPlan.ReachedSupply != base.ReachedSupply+500 || len(withPlan.SupplyIDs) != len(base.SupplyIDs)+1 {
+		t.Errorf("reached supply %v → %v with the plan", base.ReachedSupply, withPlan.ReachedSupply)
+	}
+	// A ratio given in the query replaces the standard.
+	var doubled demand.Table
+	e.get(t, "/api/models/demand?resource=elderly_care&level=district&ratio=70", &doubled)
+	if math.Abs(doubled.Total.Demand-2*tb.Total.Demand) > 1e-6 {
+		t.Errorf("ratio 70: demand %v, baseline %v", doubled.Total.Demand, tb.Total.Demand)
 	}
 	_, deltas, err := e.svc.Compare(context.Background(), sc.ID)
 	if err != nil {
