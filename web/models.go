@@ -539,6 +539,10 @@ func (m *Models) access(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, http.StatusOK, "", resp)
 }
 
+// maxSitingPairs bounds a siting request's matrix: the solver keeps a few
+// copies of it (about 30 bytes a pair), so 6 million pairs is ~180 MB.
+const maxSitingPairs = 6_000_000
+
 type sitingRequest struct {
 	Model    string       `json:"model"`
 	P        int          `json:"p"`
@@ -733,6 +737,9 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 		if weights != nil {
 			pr.Weights = weights
 		}
+	}
+	if rows, cols := pr.Costs.Dims(); rows*cols > maxSitingPairs {
+		return Unprocessable("costs", "%d×%d pairs exceed the %d a request may solve; use fewer candidate sites", rows, cols, maxSitingPairs)
 	}
 	sol, err := siting.Solve(r.Context(), model, pr, siting.Options{TimeLimit: limit})
 	if err != nil {
