@@ -579,7 +579,8 @@ func TestBrowser(t *testing.T) {
 
 	// 1. The first view: not blank, panels apart, timing logged.
 	ms := b.open(1920, 1080)
-	t.Logf("navigation → first view drawn (map idle): %.0f ms at 1920×1080", ms)
+	t.Logf("navigation → first view drawn (map idle): %.0f ms at 1920×1080; phases (ms since navigation): %v",
+		ms, eval[map[string]float64](b, `window.onemap.timings`))
 	mapRect := b.rect("#map")
 	first := b.screenshot("onemap-1920x1080.png")
 	if share := drawn(first, mapRect); share < 0.3 {
@@ -607,6 +608,18 @@ func TestBrowser(t *testing.T) {
 		t.Logf("switching roads off changed %.1f%% of the map's pixels", 100*share)
 	}
 	b.do(chromedp.Click(`#layers input[data-layer="roads"]`, chromedp.NodeVisible))
+	b.idle()
+
+	// Cameras are clustered at the district's zoom.
+	b.do(chromedp.Click(`#layers input[data-layer="cameras"]`, chromedp.NodeVisible))
+	clusters := eval[int](b, `new Promise((resolve) => {
+		const m = window.onemap.map;
+		const count = () => m.getLayer('camera-clusters') ? m.queryRenderedFeatures({layers: ['camera-clusters']}).length : -1;
+		const wait = () => { const n = count(); if (n > 0) resolve(n); else m.once('idle', wait), m.triggerRepaint(); };
+		wait();
+	})`)
+	t.Logf("cameras: %d clusters drawn at the district's zoom", clusters)
+	b.do(chromedp.Click(`#layers input[data-layer="cameras"]`, chromedp.NodeVisible))
 	b.idle()
 
 	// 3. Drilling into a street changes the KPI panel and the breadcrumb.
@@ -666,12 +679,33 @@ func TestBrowser(t *testing.T) {
 	t.Logf("alarm: %s; %v", b.text("#desk-status"), ranks)
 	b.screenshot("onemap-alarm-1920x1080.png")
 
-	// 6. The big-screen sizes: 32:9 and 4K, panels apart, map drawn.
+	// 6. English: panels, the ranked list and the map's labels switch.
+	b.do(chromedp.Click(`#lang`, chromedp.NodeVisible))
+	b.waitText("#kpi", func(s string) bool { return strings.Contains(s, "Residents") }, "KPI panel in English")
+	if got := b.text("#teams"); !strings.Contains(got, " km") {
+		t.Errorf("ranked list in English reads %q", got)
+	}
+	if got := eval[string](b, `JSON.stringify(window.onemap.map.getLayoutProperty('streets-label', 'text-field'))`); !strings.Contains(got, "name_en") {
+		t.Errorf("street labels in English use %s", got)
+	}
+	b.idle()
+	b.screenshot("onemap-alarm-en-1920x1080.png")
+	b.do(chromedp.Click(`#lang`, chromedp.NodeVisible))
+
+	// 7. Search by grid code flies to the grid and makes it the current area.
+	other := feature(t, srv.catalog, layers.Grids, func(f *layers.Feature) bool { return f.Properties["code"] != gridCode })
+	b.do(chromedp.SendKeys(`#q`, other.Properties["code"].(string), chromedp.NodeVisible))
+	b.waitText("#results", func(s string) bool { return strings.Contains(s, other.Properties["code"].(string)) }, "search results")
+	b.do(chromedp.Click(`#results li`, chromedp.NodeVisible))
+	b.waitText("#kpi-name", func(s string) bool { return s == other.Properties["name"] }, "KPI panel after searching a grid code")
+	b.idle()
+
+	// 8. The big-screen sizes: 32:9 and 4K, panels apart, map drawn.
 	for _, size := range [][2]int64{{3840, 1080}, {3840, 2160}} {
 		ms := b.open(size[0], size[1])
 		name := fmt.Sprintf("onemap-%dx%d.png", size[0], size[1])
 		img := b.screenshot(name)
-		t.Logf("navigation → first view drawn: %.0f ms at %d×%d", ms, size[0], size[1])
+		t.Logf("navigation → first view drawn: %.0f ms at %d×%d; phases: %v", ms, size[0], size[1], eval[map[string]float64](b, `window.onemap.timings`))
 		// The district is compact: on a 32:9 wall most of the map is the dark
 		// surroundings, so a lower share is still a drawn map.
 		if share := drawn(img, b.rect("#map")); share < 0.15 {
@@ -682,7 +716,7 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
-	// 7. The guard itself: requests the page makes to another host, over
+	// 9. The guard itself: requests the page makes to another host, over
 	// http and https, are caught (and refused).
 	earlier := srv.log.takeBad()
 	b.mu.Lock()

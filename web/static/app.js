@@ -28,7 +28,7 @@ const TEXT = {
     population: 'Population', area: 'Area (km²)', density: 'Density (/km²)', hazards: 'Hazard sources', byLevel: 'By risk level', byClass: 'By class',
     flood: 'Flood-prone points', normal: 'Normal', warning: 'Warning', alarm: 'Alarm', fire: 'Fire & rescue', available: 'Available', total: 'Total',
     facilities: 'Facilities', schools: 'Schools', hospitals: 'Hospitals', elderly_care: 'Elderly care', cameras: 'Cameras',
-    children: 'Sub-areas', floodWarning: 'Flood warning', floodAlarm: 'Flood alarm', teamsAvailable: 'Teams available', teamsTotal: 'Fire teams', alarmHere: '报警 / alarm here', pickPoint: 'Click the map where the incident is (Esc cancels)',
+    children: 'Sub-areas', floodWarning: 'Flood warnings', floodAlarm: 'Flood alarms', teamsAvailable: 'Teams ready', teamsTotal: 'Fire teams', alarmHere: '报警 / alarm here', pickPoint: 'Click the map where the incident is (Esc cancels)',
     dispatching: 'Ranking the fire teams…', roadNetwork: 'Drive time on the road network', straightLine: 'straight line / 直线距离 (dispatch service unavailable)',
     noTeams: 'Press "alarm here", then click the map: the nearest fire teams, routes and ETAs appear here', eta: 'ETA', km: 'km', min: 'min', sec: 's',
     yes: 'yes', no: 'no', noResult: 'No results', building: 'Building', clusters: 'clusters', legendClass: 'Class (fill)', legendLevel: 'Risk level (ring)',
@@ -188,17 +188,21 @@ async function start() {
   state.scale = Math.max(1, Math.min(3, window.innerHeight / 1080));
   document.documentElement.style.setProperty('--ui-scale', String(state.scale));
   const [config, style] = await Promise.all([getJSON('/api/config'), getJSON('/style.json')]);
+  mark('config');
   state.config = config;
+  // Instant restyling and short label fades: the wall is watched, not browsed.
+  style.transition = {duration: 150, delay: 0};
   for (const s of config.layers || []) state.schemas.set(s.name, s);
 
   const bounds = config.bounds;
   map = new maplibregl.Map({
     container: 'map',
-    style: scaleStyle(style, state.scale),
+    style: scaleStyle(addPageLayers(style), state.scale),
     bounds: bounds ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
     center: bounds ? undefined : config.center,
     zoom: bounds ? undefined : 12,
     fitBoundsOptions: {padding: 24},
+    fadeDuration: 150,
     localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif",
     attributionControl: {compact: false},
     dragRotate: false,
@@ -211,13 +215,13 @@ async function start() {
   window.onemap.map = map;
 
   map.once('load', () => {
-    addOverlayLayers();
+    mark('load');
     state.styleReady = true;
     setLanguage(state.lang);
     map.once('idle', () => {
       // Navigation → every tile of the first view drawn (Performance API).
       window.onemap.firstIdleMs = performance.now();
-      performance.mark('onemap-first-idle');
+      mark('idle');
       window.onemap.resolveReady();
     });
     drillTo(null, {fit: false}).catch(report);
@@ -253,41 +257,34 @@ function styleLayersOf(name) {
   return styleIndex().filter((l) => l.metadata && l.metadata['onemap:layer'] === name);
 }
 
-// addOverlayLayers adds the page's own drawing on top of the style: the
-// focus outline of the drill-down area, the dispatch routes and incident.
-function addOverlayLayers() {
-  styleIndexCache = null;
-  const k = state.scale;
-  for (const name of ADMIN) {
-    if (!map.getLayer(name + '-line')) continue;
-    map.addLayer({
-      id: name + '-focus', type: 'line', source: 'onemap', 'source-layer': name,
-      filter: ['==', ['get', 'code'], ''],
-      paint: {'line-color': '#ffe066', 'line-width': 3 * k, 'line-opacity': 0.95},
-      metadata: {'onemap:layer': name, 'onemap:role': 'focus'},
-    }, firstLabelLayer());
-  }
-  map.addSource('dispatch', {type: 'geojson', data: emptyFC()});
-  map.addLayer({id: 'dispatch-route-casing', type: 'line', source: 'dispatch', filter: ['==', ['get', 'kind'], 'route'],
-    layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
-    paint: {'line-color': '#05080f', 'line-width': 8 * k, 'line-opacity': 0.8}});
-  map.addLayer({id: 'dispatch-route', type: 'line', source: 'dispatch', filter: ['==', ['get', 'kind'], 'route'],
-    layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
-    paint: {'line-color': ['get', 'color'], 'line-width': ['case', ['==', ['get', 'rank'], 1], 5 * k, 3.5 * k],
-      'line-dasharray': ['case', ['get', 'straight'], ['literal', [2, 1.5]], ['literal', [1, 0]]]}});
-  map.addLayer({id: 'dispatch-unit', type: 'circle', source: 'dispatch', filter: ['==', ['get', 'kind'], 'unit'],
-    paint: {'circle-radius': 11 * k, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 * k}});
-  map.addLayer({id: 'dispatch-unit-rank', type: 'symbol', source: 'dispatch', filter: ['==', ['get', 'kind'], 'unit'],
-    layout: {'text-field': ['to-string', ['get', 'rank']], 'text-font': ['DejaVu Sans Book'], 'text-size': 13 * k, 'text-allow-overlap': true},
-    paint: {'text-color': '#05080f'}});
-  map.addLayer({id: 'dispatch-incident-halo', type: 'circle', source: 'dispatch', filter: ['==', ['get', 'kind'], 'incident'],
-    paint: {'circle-radius': 22 * k, 'circle-color': '#ff3b30', 'circle-opacity': 0.3, 'circle-blur': 0.3}});
-  map.addLayer({id: 'dispatch-incident', type: 'circle', source: 'dispatch', filter: ['==', ['get', 'kind'], 'incident'],
-    paint: {'circle-radius': 8 * k, 'circle-color': '#ff3b30', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 * k}});
+// addPageLayers adds the page's own drawing to the style before the map
+// starts, so that no tile is laid out twice: the dispatch routes, teams and
+// incident, from a GeoJSON source the fire desk fills.
+function addPageLayers(style) {
+  style.sources.dispatch = {type: 'geojson', data: emptyFC()};
+  const kind = (k) => ['==', ['get', 'kind'], k];
+  style.layers.push(
+    {id: 'dispatch-route-casing', type: 'line', source: 'dispatch', filter: kind('route'),
+      layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
+      paint: {'line-color': '#05080f', 'line-width': 8, 'line-opacity': 0.8}},
+    {id: 'dispatch-route', type: 'line', source: 'dispatch', filter: kind('route'),
+      layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
+      paint: {'line-color': ['get', 'color'], 'line-width': ['case', ['==', ['get', 'rank'], 1], 5, 3.5],
+        'line-dasharray': ['case', ['get', 'straight'], ['literal', [2, 1.5]], ['literal', [1, 0]]]}},
+    {id: 'dispatch-unit', type: 'circle', source: 'dispatch', filter: kind('unit'),
+      paint: {'circle-radius': 11, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2}},
+    {id: 'dispatch-unit-rank', type: 'symbol', source: 'dispatch', filter: kind('unit'),
+      layout: {'text-field': ['to-string', ['get', 'rank']], 'text-font': ['DejaVu Sans Book'], 'text-size': 13, 'text-allow-overlap': true},
+      paint: {'text-color': '#05080f'}},
+    {id: 'dispatch-incident-halo', type: 'circle', source: 'dispatch', filter: kind('incident'),
+      paint: {'circle-radius': 22, 'circle-color': '#ff3b30', 'circle-opacity': 0.3, 'circle-blur': 0.3}},
+    {id: 'dispatch-incident', type: 'circle', source: 'dispatch', filter: kind('incident'),
+      paint: {'circle-radius': 8, 'circle-color': '#ff3b30', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3}});
+  return style;
 }
 
 function firstLabelLayer() {
-  const l = map.getStyle().layers.find((x) => x.type === 'symbol');
+  const l = styleIndex().find((x) => x.type === 'symbol');
   return l && l.id;
 }
 
@@ -401,22 +398,35 @@ function indicatorValue(s) {
   }
 }
 
+// setState sets one feature-state key on features of an admin layer
+// (pairs of id and value) after clearing it wherever it was set before.
+// The choropleth colour and the focus outline are feature state, so
+// drilling down never re-lays out a tile.
+const stateSet = {color: [], focus: []};
+function setState(key, layer, pairs) {
+  for (const [sourceLayer, id] of stateSet[key]) map.setFeatureState({source: 'onemap', sourceLayer, id}, {[key]: null});
+  stateSet[key] = [];
+  for (const [id, v] of pairs) {
+    if (id === undefined || id === null) continue;
+    map.setFeatureState({source: 'onemap', sourceLayer: layer, id}, {[key]: v});
+    stateSet[key].push([layer, id]);
+  }
+}
+
 // drillTo makes unit (null: the whole district) the current area: the
 // breadcrumb, the focus outline, the KPI panel and the choropleth of its
 // children follow it. path is the list of its ancestors when known.
 async function drillTo(unit, {path, fit = true} = {}) {
   if (!unit) {
     const s = await stats('');
-    state.path = [{code: s.code, name: s.name, name_en: s.name_en, layer: 'districts'}];
+    state.path = [{id: s.id, code: s.code, name: s.name, name_en: s.name_en, layer: 'districts'}];
     state.stats.set(s.code, Promise.resolve(s));
   } else {
     state.path = path || [...state.path, unit];
   }
   const here = current();
   renderBreadcrumb();
-  for (const name of ADMIN) {
-    if (map.getLayer(name + '-focus')) map.setFilter(name + '-focus', ['==', ['get', 'code'], name === here.layer ? here.code : '']);
-  }
+  setState('focus', here.layer, here.id === undefined ? [] : [[here.id, true]]);
   const s = await stats(here.code);
   if (current() !== here) return;
   if (fit && s.bbox) {
@@ -432,9 +442,7 @@ async function paintChoropleth() {
   if (!here) return;
   const s = await stats(here.code);
   const legend = $('#choro-legend');
-  for (const name of ADMIN) {
-    if (map.getLayer(name + '-choropleth')) map.setPaintProperty(name + '-choropleth', 'fill-opacity', 0);
-  }
+  setState('color', null, []);
   // School-place pressure is per catchment, one map per school level.
   const [ind, level] = state.indicator.split(':');
   if (ind === 'school_pressure' || state.pressureShown) {
@@ -465,12 +473,7 @@ async function paintChoropleth() {
   const sorted = values.filter((v) => v !== undefined).sort((a, b) => a - b);
   const breaks = [1, 2, 3, 4].map((i) => sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / 5))]);
   const cls = (v) => breaks.filter((b) => v >= b).length;
-  const match = ['match', ['get', 'code']];
-  kids.forEach((k, i) => { if (values[i] !== undefined) match.push(k.code, RAMP[Math.min(4, cls(values[i]))]); });
-  match.push('rgba(0,0,0,0)');
-  const id = layer + '-choropleth';
-  map.setPaintProperty(id, 'fill-color', match.length > 3 ? match : 'rgba(0,0,0,0)');
-  map.setPaintProperty(id, 'fill-opacity', 0.62);
+  setState('color', layer, kids.map((k, i) => [k.id, values[i] === undefined ? null : RAMP[Math.min(4, cls(values[i]))]]));
   const lo = sorted[0] ?? 0;
   const hi = sorted[sorted.length - 1] ?? 0;
   const edges = [lo, ...breaks, hi];
@@ -543,7 +546,7 @@ function renderChildren(kids, values, layer) {
   const max = Math.max(1, ...rows.map((r) => r.v));
   box.replaceChildren(el('h2', {}, `${t('children')} · ${t(indicators().find(([i]) => i === state.indicator)[1])}`),
     el('ul', {class: 'children'}, rows.map(({k, v}) => el('li', {
-      onclick: () => drillTo({code: k.code, name: k.name, name_en: k.name_en, layer}).catch(report),
+      onclick: () => drillTo({id: k.id, code: k.code, name: k.name, name_en: k.name_en, layer}).catch(report),
     }, el('span', {class: 'nm'}, unitName(k)), el('span', {class: 'bars'}, el('span', {class: 'bar'}, el('i', {style: `width:${(100 * v) / max}%;background:${RAMP[3]}`}))),
     el('span', {class: 'n'}, fmt(v))))));
 }
@@ -576,7 +579,7 @@ function onMapClick(e) {
     const f = child && byLayer.get(child);
     if (f && f.properties.parent_code === u.code) {
       const p = f.properties;
-      const unit = {code: p.code, name: p.name, name_en: p.name_en, layer: child};
+      const unit = {id: f.id, code: p.code, name: p.name, name_en: p.name_en, layer: child};
       drillTo(unit, {path: [...state.path.slice(0, i + 1), unit]}).catch(report);
       showPopup(e.lngLat, () => unitPopup(child, p, building));
       return;
@@ -667,11 +670,11 @@ function setupSearch() {
       const path = [];
       for (const name of ADMIN) {
         const u = where && where[LEVEL_KEY[name]];
-        if (u) path.push({code: u.code, name: u.name, name_en: u.name_en, layer: name});
+        if (u) path.push({id: u.id, code: u.code, name: u.name, name_en: u.name_en, layer: name});
         if (u && u.code === h.code) break;
       }
       const unit = path.length && path[path.length - 1].code === h.code ? path[path.length - 1] :
-        {code: h.code, name: h.name, layer: h.layer};
+        {id: h.id, code: h.code, name: h.name, layer: h.layer};
       if (!path.length || path[path.length - 1] !== unit) path.push(unit);
       await drillTo(unit, {path});
       return;
@@ -734,7 +737,8 @@ function renderDispatch() {
       el('span', {class: d.method === 'straight' ? 'method' : ''}, d.method === 'straight' ? t('straightLine') : t('roadNetwork')));
     list.replaceChildren(...d.units.map((u, i) => {
       const color = RANK_COLORS[i % RANK_COLORS.length];
-      const eta = u.eta_s !== undefined ? `${Math.floor(u.eta_s / 60)}${t('min')}${String(Math.round(u.eta_s % 60)).padStart(2, '0')}${t('sec')}` :
+      const [m, sec] = [Math.floor(Math.round(u.eta_s) / 60), String(Math.round(u.eta_s) % 60).padStart(2, '0')];
+      const eta = u.eta_s !== undefined ? L(`${m}分${sec}秒`, `${m} min ${sec} s`) :
         `${fmt(u.distance_m / 1000, 2)} ${t('km')}`;
       return el('li', {style: `border-left-color:${color}`, 'data-rank': i + 1},
         el('div', {class: 'tn'}, el('span', {class: 'rank', style: `color:${color}`}, `${i + 1}`), u.name || u.id),
@@ -813,8 +817,15 @@ function report(err) {
 
 // ---------------------------------------------------------------- start
 
+// mark records a phase of start-up with the Performance API (ms since navigation).
+function mark(name) {
+  performance.mark('onemap-' + name);
+  window.onemap.timings[name] = Math.round(performance.now());
+}
+
 let resolveReady;
 window.onemap = {
+  timings: {},
   state,
   ready: new Promise((r) => { resolveReady = r; }),
   resolveReady: () => resolveReady(),
@@ -823,6 +834,9 @@ window.onemap = {
   setLanguage: (lang) => setLanguage(lang),
 };
 
+mark('module');
+// Start MapLibre's workers while the page fetches its configuration and style.
+maplibregl.prewarm();
 $('#lang').addEventListener('click', () => setLanguage(state.lang === 'zh' ? 'en' : 'zh'));
 $('#alarm').addEventListener('click', () => setPicking(!state.picking));
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.picking) setPicking(false); });
