@@ -82,8 +82,11 @@ type cacheDescs struct {
 }
 
 // NewCache returns a cache holding at most budget bytes of tiles (raw and
-// gzipped together), rendering misses with opts.
+// gzipped together), rendering misses with opts (made Prepared).
 func NewCache(budget int64, opts Options) *Cache {
+	if opts.store == nil {
+		opts = opts.Prepared()
+	}
 	return &Cache{
 		opts:     opts,
 		budget:   budget,

@@ -99,15 +99,12 @@ func float4Up(d float64) float64 {
 	return float64(f)
 }
 
-// project returns the tile coordinates of a lon/lat point, unrounded.
-func (p *projector) project(pt orb.Point) orb.Point {
-	lat := math.Max(-maxLat, math.Min(maxLat, pt[1]))
-	s := math.Sin(lat * math.Pi / 180)
-	y := 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)
-	return orb.Point{(pt[0]+180)/360*p.scale - p.x0, y*p.scale - p.y0}
+// project returns the tile coordinates of a world point, unrounded.
+func (p *projector) project(w orb.Point) orb.Point {
+	return orb.Point{w[0]*p.scale - p.x0, w[1]*p.scale - p.y0}
 }
 
-// unproject is the inverse of project.
+// unproject returns the lon/lat of a point in tile coordinates.
 func (p *projector) unproject(q orb.Point) orb.Point {
 	lon := (q[0]+p.x0)/p.scale*360 - 180
 	n := math.Pi * (1 - 2*(q[1]+p.y0)/p.scale)
@@ -124,7 +121,7 @@ func round(q orb.Point) orb.Point {
 	return orb.Point{math.RoundToEven(q[0]), math.RoundToEven(q[1])}
 }
 
-// geometry returns g (whose bound is b) in tile coordinates, clipped to the buffered tile,
+// geometry returns g (world coordinates, bound b) in tile coordinates, clipped to the buffered tile,
 // simplified with tolerance tol (tile units), with exterior rings of
 // positive area (clockwise in tile space, y down) and holes negative. It
 // returns nil for geometry that falls outside the tile or collapses, and for
@@ -202,7 +199,7 @@ func (p *projector) geometry(g orb.Geometry, b orb.Bound, tol, minSize float64) 
 	return nil // collections have no MVT encoding
 }
 
-// tiny reports whether a lon/lat bound spans less than half a tile unit
+// tiny reports whether a world bound spans less than half a tile unit
 // (and less than minSize) both across and down.
 func (p *projector) tiny(b orb.Bound, minSize float64) bool {
 	lim := math.Max(0.5, minSize)

@@ -415,14 +415,14 @@ func TestMaxBytesThins(t *testing.T) {
 func TestProjectorInverse(t *testing.T) {
 	p := newProjector(testTile, 4096, 64)
 	for _, q := range []orb.Point{{0, 0}, {4096, 4096}, {-64, 100}, {2048.5, 77}} {
-		r := p.project(p.unproject(q))
+		r := p.project(toWorld(p.unproject(q)))
 		if math.Abs(r[0]-q[0]) > 1e-6 || math.Abs(r[1]-q[1]) > 1e-6 {
 			t.Errorf("project(unproject(%v)) = %v", q, r)
 		}
 	}
 	// The tile's own corners land on 0 and 4096.
 	b := testTile.Bound()
-	nw := p.project(orb.Point{b.Min[0], b.Max[1]})
+	nw := p.project(toWorld(orb.Point{b.Min[0], b.Max[1]}))
 	if math.Abs(nw[0]) > 1e-6 || math.Abs(nw[1]) > 1e-6 {
 		t.Errorf("north-west corner at %v", nw)
 	}

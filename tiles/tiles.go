@@ -1,9 +1,11 @@
 // Package tiles turns layer snapshots and a tile address into Mapbox Vector
 // Tiles (spec 2.1): an R-tree query with a buffer, projection to tile
-// pixels, snapping to the integer grid, clipping, per-zoom simplification,
-// winding fixed so that exterior rings are clockwise in tile space, and
-// orb's encoding/mvt protobuf messages to write the bytes. A Cache keeps rendered tiles and
-// drops exactly those an edit touches.
+// units, snapping to the integer grid as PostGIS's ST_AsMVTGeom does,
+// clipping (orb/clip), per-zoom Douglas–Peucker (orb/simplify), winding
+// fixed so that exterior rings are clockwise in tile space, and the layer
+// messages written byte for byte as orb's encoding/mvt writes them (tests
+// compare with mvt.Marshal). A Cache keeps rendered tiles and drops exactly
+// those an edit touches.
 package tiles
 
 import (
@@ -18,7 +20,6 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/maptile"
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -44,6 +45,8 @@ type Options struct {
 	// MaxBytes is the largest uncompressed tile; bigger tiles are rendered
 	// again with coarser simplification and thinning until they fit.
 	MaxBytes int
+
+	store *store // prepared features, see Prepared
 }
 
 // DefaultOptions are onemap's rendering settings: extent 4096, a 64-unit
@@ -87,9 +90,8 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	p := newProjector(t, o.Extent, o.Buffer)
 	type part struct {
 		src   Source
-		msg   *vectortile.Tile_Layer
-		n     int // the layer message's size
-		size  int // its size within the tile message
+		msg   []byte // the layer message
+		size  int    // its size within the tile message
 		level int
 		stuck bool
 	}
@@ -98,15 +100,14 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	build := func(pt *part) error {
 		l := o.layer(p, pt.src, pt.level)
 		if len(l.features) == 0 {
-			pt.msg, pt.n, pt.size = nil, 0, 0
+			pt.msg, pt.size = nil, 0
 			return nil
 		}
 		msg, err := encodeLayer(&l, o.Extent)
 		if err != nil {
 			return fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 		}
-		n := msg.Size()
-		pt.msg, pt.n, pt.size = msg, n, n+1+protowire.SizeVarint(uint64(n))
+		pt.msg, pt.size = msg, protowire.SizeTag(3)+protowire.SizeBytes(len(msg))
 		return nil
 	}
 	for _, s := range srcs {
@@ -151,23 +152,16 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		total += parts[big].size
 		parts[big].stuck = parts[big].size > before*9/10
 	}
-	// The tile message is its layers, each as field 3; the sizes are
-	// known already, so each layer is written straight into place.
+	// The tile message is its layers, each as field 3.
 	if total == 0 {
 		return nil, level, nil
 	}
 	b := make([]byte, 0, total)
 	for _, pt := range parts {
-		if pt.msg == nil {
-			continue
+		if pt.msg != nil {
+			b = protowire.AppendTag(b, 3, protowire.BytesType)
+			b = protowire.AppendBytes(b, pt.msg)
 		}
-		n := pt.n
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(n))
-		if _, err := pt.msg.MarshalToSizedBuffer(b[len(b) : len(b)+n]); err != nil {
-			return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
-		}
-		b = b[:len(b)+n]
 	}
 	return b, level, nil
 }
@@ -218,15 +212,16 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		cells = map[[2]int64]bool{}
 	}
 	l.features = make([]feature, 0, len(found))
+	prep := o.preparer(s)
 	for _, f := range found {
 		if f.Geometry == nil {
 			continue
 		}
-		b := f.Geometry.Bound()
-		if !p.admits(b) {
+		pr := prep.get(f)
+		if !p.admits(pr.bound) {
 			continue
 		}
-		g := p.geometry(f.Geometry, b, tol, minSize)
+		g := p.geometry(pr.world, pr.wbound, tol, minSize)
 		if g == nil {
 			continue
 		}
