@@ -111,6 +111,8 @@ type Graph struct {
 	roadSegs     map[int64][]int32
 	copies       map[int32][]int32 // junction → its restriction copies
 	restrictions int
+	qWidth       [2]float64 // queue bucket width per metric
+	qRing        [2]int     // queue ring size per metric
 	pool         sync.Pool
 }
 
@@ -285,6 +287,8 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 	}
 
 	g.components()
+	g.qWidth[Time], g.qRing[Time] = queueShape(g.Seconds)
+	g.qWidth[Distance], g.qRing[Distance] = queueShape(g.Metres)
 	g.segMain = make([]bool, ns)
 	var b orb.Bound
 	for i, p := range g.Coords[:n0] {

@@ -73,6 +73,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	st.direct = st.direct[:ns]
 	clear(st.direct)
 	w := g.Weights(m)
+	st.queue.reset(g.qWidth[m], g.qRing[m])
 	blocked := sites.blocked
 	alarmEdges := g.segEdge[g.segFirst[alarm.Seg]:g.segFirst[alarm.Seg+1]]
 	if alarm.Node >= 0 { // on a junction: reaching any copy of it arrives
@@ -118,12 +119,15 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		}
 	}
 	var order []int32
-	q, gen := pq{h: st.heap, lab: st.lab}, st.gen
+	q, gen := &st.queue, st.gen
 	lab := st.lab
 	rFirst, rEdge, rTail := g.rFirst, g.rEdge, g.rTail
-	for len(q.h) > 0 && len(order) < k {
+	for q.size > 0 && len(order) < k {
 		it := q.pop()
 		u := it.node
+		if lab[u].done == gen || it.key > lab[u].dist {
+			continue // superseded
+		}
 		lab[u].done = gen
 		if u >= n {
 			order = append(order, u-n)
@@ -134,11 +138,9 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 				a := st.attach[j]
 				v := n + a.site
 				d := it.key + a.off
-				l := &lab[v]
-				fresh := l.stamp != gen
-				if fresh || (l.done != gen && d < l.dist) {
+				if l := &lab[v]; l.stamp != gen || d < l.dist {
 					l.stamp, l.dist, l.parent = gen, d, a.edge
-					q.update(v, d, fresh)
+					q.push(d, v)
 					st.direct[a.site] = false
 				}
 			}
@@ -150,15 +152,13 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 			}
 			v, d := rTail[i], it.key+w[e]
 			l := &lab[v]
-			fresh := l.stamp != gen
-			if !fresh && l.dist <= d { // also true for settled nodes
+			if l.stamp == gen && l.dist <= d { // also true for settled nodes
 				continue
 			}
 			l.stamp, l.dist, l.parent = gen, d, e
-			q.update(v, d, fresh)
+			q.push(d, v)
 		}
 	}
-	st.heap = q.h
 	out := make([]Ranked, 0, len(order))
 	for _, i := range order {
 		out = append(out, g.route(st, alarm, alarmEdges, sites, i, n))

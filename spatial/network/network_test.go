@@ -491,3 +491,50 @@ func sortedCosts(m map[int64]float64) []float64 {
 	sort.Float64s(out)
 	return out
 }
+
+// TestQueueOrder drives the bucket queue as Dijkstra does (every key
+// pushed at least the last popped) and checks that it pops in exact key
+// order, including keys in the current bucket and ties.
+func TestQueueOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, width := range []float64{0.01, 1, 50} {
+		var q queue
+		q.reset(width, int(100/width)+2)
+		last := 0.0
+		var want []float64
+		pending := map[float64]int{}
+		push := func(k float64) {
+			q.push(k, 0)
+			pending[k]++
+		}
+		for i := 0; i < 50; i++ {
+			push(rng.Float64() * 100)
+		}
+		for q.size > 0 {
+			it := q.pop()
+			if it.key < last {
+				t.Fatalf("width %v: popped %v after %v", width, it.key, last)
+			}
+			min := math.Inf(1)
+			for k := range pending {
+				min = math.Min(min, k)
+			}
+			if it.key != min {
+				t.Fatalf("width %v: popped %v, least queued %v", width, it.key, min)
+			}
+			if pending[it.key]--; pending[it.key] == 0 {
+				delete(pending, it.key)
+			}
+			last = it.key
+			want = append(want, it.key)
+			if len(want) < 2000 {
+				for j := rng.IntN(3); j > 0; j-- {
+					push(last + rng.Float64()*[]float64{0, 0.001, 1, 100}[rng.IntN(4)])
+				}
+			}
+		}
+		if len(want) < 1000 {
+			t.Errorf("only %d pops", len(want))
+		}
+	}
+}

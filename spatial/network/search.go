@@ -2,6 +2,8 @@ package network
 
 import (
 	"math"
+	"math/bits"
+	"sort"
 
 	"github.com/paulmach/orb"
 )
@@ -11,7 +13,7 @@ import (
 type state struct {
 	lab     []label
 	gen     uint32
-	heap    []item
+	queue   queue
 	settled []int32
 	// per-node lists of site attachments (nearest-unit searches)
 	amark  []uint32
@@ -27,7 +29,6 @@ type label struct {
 	dist   float64
 	stamp  uint32
 	parent int32
-	pos    int32 // index in the heap while queued
 	done   uint32
 }
 
@@ -64,7 +65,6 @@ func (g *Graph) get(extra int) *state {
 		clear(st.amark)
 		st.gen = 1
 	}
-	st.heap = st.heap[:0]
 	st.settled = st.settled[:0]
 	st.attach = st.attach[:0]
 	return st
@@ -75,89 +75,114 @@ func (g *Graph) put(st *state) { g.pool.Put(st) }
 // relax lowers u's label to d via edge p and queues it.
 func (st *state) relax(u int32, d float64, p int32) {
 	l := &st.lab[u]
-	fresh := l.stamp != st.gen
-	if !fresh && (l.done == st.gen || l.dist <= d) {
+	if l.stamp == st.gen && l.dist <= d {
 		return
 	}
 	l.stamp, l.dist, l.parent = st.gen, d, p
-	q := pq{h: st.heap, lab: st.lab}
-	q.update(u, d, fresh)
-	st.heap = q.h
+	st.queue.push(d, u)
 }
 
 func (st *state) has(u int32) bool { return st.lab[u].stamp == st.gen }
 
-// pq is an indexed 4-ary min-heap of labelled, unsettled nodes with
-// decrease-key, so no node is queued twice. Hot loops keep it in a local
-// variable.
-type pq struct {
-	h   []item
-	lab []label // holds each queued node's index in h
+// queue is a monotone priority queue for Dijkstra (no key pushed is below
+// the last popped): a ring of buckets of fixed key width, as in Dial's
+// algorithm, whose current bucket is kept sorted so that items still leave
+// in exact key order. Most buckets hold a handful of items, so a pop costs
+// a few predictable comparisons instead of a heap's log n unpredictable
+// ones. Superseded entries stay queued and are skipped by the caller.
+type queue struct {
+	inv   float64 // 1 / bucket width
+	ring  [][]item // a power of two long
+	mask  int64
+	cur   int64  // absolute index of the current bucket
+	front []item // the current bucket, sorted by descending key
+	size  int
 }
 
-// update queues v with key d (fresh: v is not queued yet) or lowers its key.
-func (q *pq) update(v int32, d float64, fresh bool) {
-	var i int
-	if fresh {
-		i = len(q.h)
-		q.h = append(q.h, item{})
-	} else {
-		i = int(q.lab[v].pos)
+// queueShape picks the bucket width and ring size for edge weights w: the
+// width is half the lower-quartile weight (so a bucket holds few items),
+// the ring spans the largest weight.
+func queueShape(w []float64) (float64, int) {
+	if len(w) == 0 {
+		return 1, 2
 	}
-	it := item{d, v}
-	h, lab := q.h, q.lab
-	for i > 0 {
-		p := (i - 1) / 4
-		if h[p].key <= d {
-			break
+	step := max(1, len(w)/4096)
+	var sample []float64
+	maxW := 0.0
+	for i, x := range w {
+		maxW = max(maxW, x)
+		if i%step == 0 {
+			sample = append(sample, x)
 		}
-		h[i] = h[p]
-		lab[h[i].node].pos = int32(i)
-		i = p
 	}
-	h[i] = it
-	lab[v].pos = int32(i)
+	sort.Float64s(sample)
+	width := max(sample[len(sample)/4]/8, maxW/65536, 1e-9)
+	return width, int(maxW/width) + 2
 }
 
-// pop removes and returns the node with the least key.
-func (q *pq) pop() item {
-	h, lab := q.h, q.lab
-	top := h[0]
-	n := len(h) - 1
-	last := h[n]
-	h = h[:n]
-	q.h = h
-	if n == 0 {
-		return top
+func (q *queue) reset(width float64, n int) {
+	n = 1 << bits.Len(uint(n-1))
+	if len(q.ring) != n {
+		q.ring = make([][]item, n)
 	}
-	i := 0
-	for {
-		c := 4*i + 1
-		if c >= n {
-			break
+	for i := range q.ring {
+		q.ring[i] = q.ring[i][:0]
+	}
+	q.inv, q.mask, q.cur, q.front, q.size = 1/width, int64(n-1), 0, q.front[:0], 0
+}
+
+func (q *queue) push(key float64, node int32) {
+	q.size++
+	k := int64(key * q.inv)
+	if k > q.cur {
+		r := &q.ring[k&q.mask]
+		*r = append(*r, item{key, node})
+		return
+	}
+	// Into the current bucket, keeping it sorted (descending).
+	f := q.front
+	i := len(f)
+	for i > 0 && f[i-1].key < key {
+		i--
+	}
+	f = append(f, item{})
+	copy(f[i+1:], f[i:])
+	f[i] = item{key, node}
+	q.front = f
+}
+
+func (q *queue) pop() item {
+	for len(q.front) == 0 {
+		q.cur++
+		r := &q.ring[q.cur&q.mask]
+		if len(*r) == 0 {
+			continue
 		}
-		best := c
-		end := min(c+4, n)
-		for j := c + 1; j < end; j++ {
-			if h[j].key < h[best].key {
-				best = j
+		q.front = append(q.front[:0], *r...)
+		*r = (*r)[:0]
+		f := q.front
+		for i := 1; i < len(f); i++ { // insertion sort: buckets are small
+			x := f[i]
+			j := i
+			for j > 0 && f[j-1].key < x.key {
+				f[j] = f[j-1]
+				j--
 			}
+			f[j] = x
 		}
-		if last.key <= h[best].key {
-			break
-		}
-		h[i] = h[best]
-		lab[h[i].node].pos = int32(i)
-		i = best
 	}
-	h[i] = last
-	lab[last.node].pos = int32(i)
-	return top
+	f := q.front
+	it := f[len(f)-1]
+	q.front = f[:len(f)-1]
+	q.size--
+	return it
 }
 
 // forward runs Dijkstra from the snapped sources along the edges' direction
 // of travel, settling nodes up to limit (inclusive).
-func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, blocked *Blocked) {
+func (g *Graph) forward(st *state, sources []Snap, m Metric, limit float64, blocked *Blocked) {
+	w := g.Weights(m)
+	st.queue.reset(g.qWidth[m], g.qRing[m])
 	for _, s := range sources {
 		if s.Node >= 0 {
 			st.relax(s.Node, 0, -1)
@@ -169,12 +194,15 @@ func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, b
 			st.relax(g.Head[e], (1-g.along(s, e))*w[e], e)
 		}
 	}
-	q, gen := pq{h: st.heap, lab: st.lab}, st.gen
+	q, gen := &st.queue, st.gen
 	lab := st.lab
 	first, head := g.First, g.Head
-	for len(q.h) > 0 {
+	for q.size > 0 {
 		it := q.pop()
 		u := it.node
+		if lab[u].done == gen || it.key > lab[u].dist {
+			continue // superseded
+		}
 		if it.key > limit {
 			break
 		}
@@ -188,15 +216,13 @@ func (g *Graph) forward(st *state, sources []Snap, w []float64, limit float64, b
 			l := &lab[v]
 			// A settled node's label is ≤ it.key ≤ d, so this test
 			// also skips settled nodes.
-			fresh := l.stamp != gen
-			if !fresh && l.dist <= d {
+			if l.stamp == gen && l.dist <= d {
 				continue
 			}
 			l.stamp, l.dist, l.parent = gen, d, e
-			q.update(v, d, fresh)
+			q.push(d, v)
 		}
 	}
-	st.heap = q.h
 }
 
 // Tree is the result of a forward search, valid only inside the callback
@@ -216,7 +242,7 @@ func (g *Graph) Forward(sources []Snap, m Metric, limit float64, blocked *Blocke
 	st := g.get(0)
 	defer g.put(st)
 	w := g.Weights(m)
-	g.forward(st, sources, w, limit, blocked)
+	g.forward(st, sources, m, limit, blocked)
 	fn(&Tree{g: g, st: st, w: w, sources: sources, limit: limit, blocked: blocked})
 }
 
