@@ -91,7 +91,7 @@ func (st *state) has(u int32) bool { return st.lab[u].stamp == st.gen }
 // a few predictable comparisons instead of a heap's log n unpredictable
 // ones. Superseded entries stay queued and are skipped by the caller.
 type queue struct {
-	inv   float64 // 1 / bucket width
+	inv   float64  // 1 / bucket width
 	ring  [][]item // a power of two long
 	mask  int64
 	cur   int64  // absolute index of the current bucket
