@@ -73,9 +73,11 @@ func ReadORLib(name string, r io.Reader) (ORLib, error) {
 		w[[2]int{i, j}] = t[2]
 	}
 	adj := make([][]arc, n)
+	maxCost := 0
 	for e, c := range w {
-		adj[e[0]] = append(adj[e[0]], arc{e[1], float64(c)})
-		adj[e[1]] = append(adj[e[1]], arc{e[0], float64(c)})
+		adj[e[0]] = append(adj[e[0]], arc{int32(e[1]), int32(c)})
+		adj[e[1]] = append(adj[e[1]], arc{int32(e[0]), int32(c)})
+		maxCost = max(maxCost, c)
 	}
 	costs := mat.NewDense(n, n, nil)
 	workers := runtime.GOMAXPROCS(0)
@@ -84,9 +86,18 @@ func ReadORLib(name string, r io.Reader) (ORLib, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var q []arc
+			d := make([]int, n)
+			buckets := make([][]int32, maxCost+1)
 			for s := k; s < n; s += workers {
-				q = dijkstra(adj, s, costs.RawRowView(s), q)
+				dial(adj, s, d, buckets)
+				row := costs.RawRowView(s)
+				for v, x := range d {
+					if x < 0 {
+						row[v] = math.Inf(1)
+					} else {
+						row[v] = float64(x)
+					}
+				}
 			}
 		}()
 	}
@@ -94,59 +105,41 @@ func ReadORLib(name string, r io.Reader) (ORLib, error) {
 	return ORLib{Name: name, N: n, P: p, Costs: costs}, nil
 }
 
-type arc struct {
-	to   int
-	cost float64
-}
+type arc struct{ to, cost int32 }
 
-// dijkstra fills dist with the shortest-path costs from s (+Inf when
-// unreachable), using q as its binary-heap scratch.
-func dijkstra(adj [][]arc, s int, dist []float64, q []arc) []arc {
-	for i := range dist {
-		dist[i] = math.Inf(1)
+// dial fills d with the shortest-path costs from s (−1 when unreachable)
+// with Dial's bucket queue: costs are small integers, so a circular array
+// of maxCost+1 buckets replaces the heap.
+func dial(adj [][]arc, s int, d []int, buckets [][]int32) {
+	for i := range d {
+		d[i] = -1
 	}
-	dist[s] = 0
-	q = append(q[:0], arc{s, 0})
-	for len(q) > 0 {
-		top := q[0]
-		last := len(q) - 1
-		q[0] = q[last]
-		q = q[:last]
-		for k := 0; ; { // sift down
-			c := 2*k + 1
-			if c >= len(q) {
-				break
+	for i := range buckets {
+		buckets[i] = buckets[i][:0]
+	}
+	nb := len(buckets)
+	d[s] = 0
+	buckets[0] = append(buckets[0], int32(s))
+	pending := 1
+	for cur := 0; pending > 0; cur++ {
+		b := cur % nb
+		for k := 0; k < len(buckets[b]); k++ {
+			u := buckets[b][k]
+			pending--
+			if d[u] != cur {
+				continue // a stale entry: u was reached more cheaply
 			}
-			if c+1 < len(q) && q[c+1].cost < q[c].cost {
-				c++
-			}
-			if q[k].cost <= q[c].cost {
-				break
-			}
-			q[k], q[c] = q[c], q[k]
-			k = c
-		}
-		if top.cost > dist[top.to] {
-			continue
-		}
-		for _, a := range adj[top.to] {
-			d := top.cost + a.cost
-			if d >= dist[a.to] {
-				continue
-			}
-			dist[a.to] = d
-			q = append(q, arc{a.to, d})
-			for k := len(q) - 1; k > 0; { // sift up
-				p := (k - 1) / 2
-				if q[p].cost <= q[k].cost {
-					break
+			for _, a := range adj[u] {
+				nd := cur + int(a.cost)
+				if d[a.to] < 0 || nd < d[a.to] {
+					d[a.to] = nd
+					buckets[nd%nb] = append(buckets[nd%nb], a.to)
+					pending++
 				}
-				q[p], q[k] = q[k], q[p]
-				k = p
 			}
 		}
+		buckets[b] = buckets[b][:0]
 	}
-	return q
 }
 
 // ReadORLibOptima reads pmedopt.txt: "pmedN value" lines after a header.

@@ -2,11 +2,17 @@ package siting
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/graph/path"
+	"gonum.org/v1/gonum/graph/simple"
 )
 
 // sharedData finds ../shared/data beside the repository root (the folder
@@ -62,5 +68,48 @@ func TestORLib(t *testing.T) {
 	}
 	if equal < 30 {
 		t.Errorf("equal to the optimum on %d of 40, want ≥ 30", equal)
+	}
+}
+
+// TestORLibPaths checks the bucket-queue shortest paths against gonum's
+// Floyd–Warshall on a random multigraph in OR-Library form (repeated edges,
+// the last cost winning, zero costs included).
+func TestORLibPaths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	n, m := 60, 150
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %d %d\n", n, m, 3)
+	g := simple.NewWeightedUndirectedGraph(0, math.Inf(1))
+	for i := 0; i < n; i++ {
+		g.AddNode(simple.Node(i))
+	}
+	last := map[[2]int]int{}
+	for e := 0; e < m; e++ {
+		i, j := rng.IntN(n), rng.IntN(n)
+		if i == j {
+			j = (i + 1) % n
+		}
+		c := rng.IntN(30)
+		fmt.Fprintf(&b, "%d %d %d\n", i+1, j+1, c)
+		last[[2]int{min(i, j), max(i, j)}] = c
+	}
+	for e, c := range last {
+		g.SetWeightedEdge(g.NewWeightedEdge(simple.Node(e[0]), simple.Node(e[1]), float64(c)))
+	}
+	inst, err := ReadORLib("random", strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, ok := path.FloydWarshall(g)
+	if !ok {
+		t.Fatal("negative cycle")
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			want := ref.Weight(int64(i), int64(j))
+			if got := inst.Costs.At(i, j); got != want {
+				t.Fatalf("%d→%d: %v, Floyd–Warshall %v", i, j, got, want)
+			}
+		}
 	}
 }
