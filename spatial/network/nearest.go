@@ -189,6 +189,16 @@ func (g *Graph) route(st *state, alarm Snap, alarmEdges []int32, sites *Sites, i
 		u = g.Head[e]
 		r.Route = append(r.Route, g.Coords[u])
 	}
+	// Size the route once: count the hops to the alarm first.
+	hops := 0
+	for v := u; hops <= len(g.Coords); hops++ {
+		e := st.lab[v].parent
+		if e < 0 || g.Tail[e] == v && isAlarmEdge(alarmEdges, e) {
+			break
+		}
+		v = g.Head[e]
+	}
+	r.Route = append(make(orb.LineString, 0, len(r.Route)+hops+1), r.Route...)
 	for steps := 0; steps <= len(g.Coords); steps++ {
 		e = st.lab[u].parent
 		if e < 0 { // u is the alarm's junction
