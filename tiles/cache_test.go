@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"sync"
 	"testing"
 
 	"github.com/onemap/onemap/layers"
@@ -194,5 +195,59 @@ func TestCacheMetrics(t *testing.T) {
 	}
 	if got["onemap_tile_cache_hits_total"] != 2 || got["onemap_tile_cache_misses_total"] != 1 || got["onemap_tile_cache_entries"] != 1 {
 		t.Fatalf("metrics %v", got)
+	}
+}
+
+// TestPreparedConcurrentEdits renders from many goroutines through one
+// cache while a writer edits the layer; afterwards every tile the cache
+// gives equals a fresh unprepared render (run with -race).
+func TestPreparedConcurrentEdits(t *testing.T) {
+	cat := testCatalog(t)
+	c := NewCache(1<<30, DefaultOptions())
+	c.Watch(cat)
+	all := tilesAround(15)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := c.Tile(sourcesOf(t, cat, "polys", "points"), all[i%len(all)]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		l, _ := cat.Layer("points")
+		f, _ := l.Snapshot().Get(int64(1 + i))
+		moved := *f
+		moved.Geometry = orb.Point{f.Geometry.(orb.Point)[0] + 0.001, f.Geometry.(orb.Point)[1]}
+		if _, err := cat.Apply("points", []layers.Change{{Op: layers.Upsert, Feature: moved}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+	for _, tile := range all {
+		srcs := sourcesOf(t, cat, "polys", "points")
+		e, err := c.Tile(srcs, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Render(srcs, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(e.Raw, want) {
+			t.Fatalf("%v: cache after edits differs from a fresh render", tile)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package tiles
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
@@ -46,7 +47,7 @@ type store struct {
 type table struct {
 	snap *layers.Snapshot
 	m    sync.Map // *layers.Feature → *prepared
-	prev *table   // the previous snapshot's, for carrying over
+	prev atomic.Pointer[table] // the previous snapshot's, for carrying over
 }
 
 // table returns the table for the layer's snapshot, or nil when the
@@ -67,8 +68,8 @@ func (s *store) table(name string, snap *layers.Snapshot) *table {
 	}
 	next := &table{snap: snap}
 	if t != nil {
-		t.prev = nil // keep one generation
-		next.prev = t
+		t.prev.Store(nil) // keep one generation
+		next.prev.Store(t)
 	}
 	s.layers[name] = next
 	return next
@@ -82,7 +83,7 @@ func (t *table) get(f *layers.Feature) *prepared {
 		return v.(*prepared)
 	}
 	var pr *prepared
-	if p := t.prev; p != nil {
+	if p := t.prev.Load(); p != nil {
 		if v, ok := p.m.Load(f); ok {
 			pr = v.(*prepared)
 		}
