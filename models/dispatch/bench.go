@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/paulmach/orb"
@@ -162,4 +163,21 @@ func BenchPgRouting(ctx context.Context, pool *pgxpool.Pool, g *network.Graph, s
 	fmt.Fprintf(out, "  pgRouting pgr_dijkstra many-to-one (paths)        mean %v  p50 %v  p99 %v\n", res.PgRouting.Mean, res.PgRouting.P50, res.PgRouting.P99)
 	fmt.Fprintf(out, "  onemap is %.0f× faster; %d of %d alarms disagree on a station's ETA\n", res.Ratio, res.Mismatches, res.Alarms)
 	return res, nil
+}
+
+// BenchDemo is `onemap bench dispatch`: it generates the demo district,
+// routes on its roads, and runs BenchPgRouting against the PostGIS (with
+// pgRouting) at url for the given number of alarms.
+func BenchDemo(ctx context.Context, url string, alarms int, out io.Writer) (BenchResult, error) {
+	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	g, err := network.FromRoads(layers.NewSnapshot(1, d.Layers[layers.Roads]))
+	if err != nil {
+		return BenchResult{}, err
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return BenchResult{}, fmt.Errorf("dispatch: bench: %w", err)
+	}
+	defer pool.Close()
+	return BenchPgRouting(ctx, pool, g, Sites(d.Layers[layers.FireStations]), alarms, out)
 }
