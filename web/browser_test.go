@@ -311,17 +311,20 @@ func eval[T any](b *browser, js string) T {
 	return v
 }
 
-// open loads the page at a viewport size and waits for the first view to
-// be drawn; it returns the Performance API time from navigation to the
-// map's first 'idle' (every tile of the view loaded and drawn).
+// open loads the page at a viewport size and waits until the first view is
+// drawn and the district's panels and choropleth are in place; it returns
+// the Performance API time from navigation to the map's first 'idle'
+// (every tile of the view loaded and drawn).
 func (b *browser) open(w, h int64) float64 {
 	b.t.Helper()
 	b.do(chromedp.EmulateViewport(w, h), chromedp.Navigate(b.srv.url+"/"))
-	return eval[float64](b, `new Promise((resolve) => {
+	ms := eval[float64](b, `new Promise((resolve) => {
 		const wait = () => window.onemap && window.onemap.ready
 			? window.onemap.ready.then(() => resolve(window.onemap.firstIdleMs)) : setTimeout(wait, 20);
 		wait();
 	})`)
+	b.idle() // the choropleth, set after the tiles came, drawn too
+	return ms
 }
 
 // idle waits until the map has drawn everything it is asked to.

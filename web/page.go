@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,8 +240,8 @@ type StyleLayer struct {
 // Style builds the dark MapLibre style (version 8) of the catalog's layers,
 // with absolute URLs under base (scheme://host). One vector source holds
 // every layer, in the order of layers.ThematicSchemas, then any other
-// layers by name; geometry comes first and every label layer after it so
-// that roads never cover a name.
+// layers by name; geometry comes first, then the drill-down outlines, and
+// every label layer after them so that roads never cover a name.
 func (p *Page) Style(base string) map[string]any {
 	names := p.layerOrder()
 	sources := map[string]any{}
@@ -273,6 +274,16 @@ func (p *Page) Style(base string) map[string]any {
 		geo = append(geo, g...)
 		labels = append(labels, lb...)
 	}
+	// The drill-down outline goes above every area fill, under the labels.
+	var focus []StyleLayer
+	geo = slices.DeleteFunc(geo, func(l StyleLayer) bool {
+		if l.Metadata["onemap:role"] == "focus" {
+			focus = append(focus, l)
+			return true
+		}
+		return false
+	})
+	geo = append(geo, focus...)
 	if synthetic {
 		attribution += " · 合成演示数据 synthetic demo data"
 	}

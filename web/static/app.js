@@ -187,6 +187,9 @@ async function start() {
   state.lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'zh';
   state.scale = Math.max(1, Math.min(3, window.innerHeight / 1080));
   document.documentElement.style.setProperty('--ui-scale', String(state.scale));
+  // The district's figures and its streets' are fetched with the config, so
+  // the choropleth is ready when the tiles are.
+  stats('').then((root) => { for (const k of root.children || []) stats(k.code).catch(() => {}); }).catch(() => {});
   const [config, style] = await Promise.all([getJSON('/api/config'), getJSON('/style.json')]);
   mark('config');
   state.config = config;
@@ -218,13 +221,17 @@ async function start() {
     mark('load');
     state.styleReady = true;
     setLanguage(state.lang);
+    // ready: every tile of the first view drawn and the district's panels
+    // and choropleth in place.
+    let pending = 2;
+    const done = () => { if (--pending === 0) window.onemap.resolveReady(); };
     map.once('idle', () => {
       // Navigation → every tile of the first view drawn (Performance API).
       window.onemap.firstIdleMs = performance.now();
       mark('idle');
-      window.onemap.resolveReady();
+      done();
     });
-    drillTo(null, {fit: false}).catch(report);
+    drillTo(null, {fit: false}).then(() => { mark('choropleth'); done(); }, report);
   });
   map.on('click', onMapClick);
   map.on('mousemove', (e) => {
