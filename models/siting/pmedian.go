@@ -19,11 +19,10 @@ type relax struct {
 	lambda, rho []float64
 	g           []float64
 	free        []int
-	isSel       []bool
 }
 
 func newRelax(in *instance) *relax {
-	return &relax{in: in, lambda: make([]float64, in.n), rho: make([]float64, in.m), g: make([]float64, in.n), free: make([]int, 0, in.m), isSel: make([]bool, in.m)}
+	return &relax{in: in, lambda: make([]float64, in.n), rho: make([]float64, in.m), g: make([]float64, in.n), free: make([]int, 0, in.m)}
 }
 
 // eval computes L(λ), the selected columns (fixed open ones first, then the
@@ -35,17 +34,17 @@ func (r *relax) eval(fixOpen, fixClosed []bool, sel []int) (float64, []int, bool
 	for j := range r.rho {
 		r.rho[j] = 0
 	}
-	// Only pairs with a_ij < λ_i contribute: walk each client's columns in
-	// increasing cost and stop at λ_i.
+	// Only pairs with a_ij < λ_i contribute: walk each client's costs in
+	// increasing order and stop at λ_i.
+	ord, sorted := in.order()
 	for i, l := range r.lambda {
 		L += l
-		row := in.a[i*in.m : (i+1)*in.m]
-		for _, j := range in.order()[i*in.m : (i+1)*in.m] {
-			d := row[j] - l
-			if d >= 0 {
+		o := ord[i*in.m : (i+1)*in.m]
+		for k, a := range sorted[i*in.m : (i+1)*in.m] {
+			if a >= l {
 				break
 			}
-			r.rho[j] += d
+			r.rho[o[k]] += a - l
 		}
 	}
 	sel = sel[:0]
@@ -81,30 +80,25 @@ func (r *relax) eval(fixOpen, fixClosed []bool, sel []int) (float64, []int, bool
 	return L, sel, true
 }
 
-// subgradient returns g_i = 1 − |{j ∈ sel : a_ij < λ_i}| and ‖g‖².
+// subgradient returns g_i = 1 − |{j ∈ sel : a_ij < λ_i}| and ‖g‖². It
+// walks the selected columns (p of them), cheaper than the clients' sorted
+// prefixes when p is small and no dearer when it is large.
 func (r *relax) subgradient(sel []int) float64 {
 	in := r.in
-	for _, j := range sel {
-		r.isSel[j] = true
+	for i := range r.g {
+		r.g[i] = 1
 	}
-	norm := 0.0
-	ord := in.order()
-	for i, l := range r.lambda {
-		row := in.a[i*in.m : (i+1)*in.m]
-		g := 1.0
-		for _, j := range ord[i*in.m : (i+1)*in.m] {
-			if row[j] >= l {
-				break
-			}
-			if r.isSel[j] {
-				g--
+	for _, j := range sel {
+		col := in.at[j*in.n : (j+1)*in.n]
+		for i, a := range col {
+			if a < r.lambda[i] {
+				r.g[i]--
 			}
 		}
-		r.g[i] = g
-		norm += g * g
 	}
-	for _, j := range sel {
-		r.isSel[j] = false
+	norm := 0.0
+	for _, x := range r.g {
+		norm += x * x
 	}
 	return norm
 }

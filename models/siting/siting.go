@@ -151,13 +151,14 @@ type instance struct {
 	nForced  int
 	radius   float64
 	capacity []float64
-	integral bool    // every weighted cost is an integer: bounds round up
-	ord      []int32 // each client's columns by increasing cost, n×m (lazy)
+	integral bool      // every weighted cost is an integer: bounds round up
+	ord      []int32   // each client's columns by increasing cost, n×m (lazy)
+	sorted   []float64 // the weighted costs in that order, n×m (lazy)
 }
 
 // order returns, per client, the columns sorted by increasing weighted
-// cost (computed on first use).
-func (in *instance) order() []int32 {
+// cost and those costs (computed on first use).
+func (in *instance) order() ([]int32, []float64) {
 	if in.ord == nil {
 		ord := make([]int32, in.n*in.m)
 		for i := 0; i < in.n; i++ {
@@ -177,8 +178,12 @@ func (in *instance) order() []int32 {
 			})
 		}
 		in.ord = ord
+		in.sorted = make([]float64, len(ord))
+		for k, j := range ord {
+			in.sorted[k] = in.a[(k/in.m)*in.m+int(j)]
+		}
 	}
-	return in.ord
+	return in.ord, in.sorted
 }
 
 func prepare(model Model, pr Problem) (*instance, error) {
