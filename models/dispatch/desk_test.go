@@ -242,3 +242,66 @@ func BenchmarkCoverage(b *testing.B) {
 		d.Coverage(5)
 	}
 }
+
+func TestRoadEditsRebuildTheGraph(t *testing.T) {
+	d, cat := demoDesk(t)
+	a, err := d.Nearest(stationPoint(t, cat, d.cur.Load().sites.List[5].ID), 1, network.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := d.Graph()
+	// Delete the road the alarm snapped to: the desk rebuilds its graph
+	// from the layer and the alarm lands on another road.
+	if _, err := cat.Apply(layers.Roads, []layers.Change{{Op: layers.Delete, ID: a.Snap.RoadID}}); err != nil {
+		t.Fatal(err)
+	}
+	if d.Graph() == before || d.Graph().Segments() >= before.Segments() {
+		t.Fatalf("graph not rebuilt: %d → %d segments", before.Segments(), d.Graph().Segments())
+	}
+	b, err := d.Nearest(a.Alarm, 1, network.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Snap.RoadID == a.Snap.RoadID {
+		t.Errorf("alarm still on deleted road %d", a.Snap.RoadID)
+	}
+}
+
+// TestConcurrentReadsAndWrites runs answers while closures and statuses
+// change (run with -race).
+func TestConcurrentReadsAndWrites(t *testing.T) {
+	d, cat := demoDesk(t)
+	p := stationPoint(t, cat, d.cur.Load().sites.List[0].ID)
+	roads, _ := cat.Layer(layers.Roads)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 5; i++ {
+			e, err := d.AddClosure(network.Closure{RoadID: roads.Snapshot().At(100 + i).ID})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := d.SetAvailable(d.cur.Load().sites.List[1].ID, i%2 == 0); err != nil {
+				t.Error(err)
+			}
+			if err := d.RemoveClosure(e.ID); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+			if i == 0 {
+				t.Error("no reads ran")
+			}
+			return
+		default:
+		}
+		if _, err := d.Nearest(orb.Point{p[0] + 0.001*float64(i%7), p[1]}, 3, network.Time); err != nil {
+			t.Fatal(err)
+		}
+		d.Isochrone(p, 3)
+	}
+}
