@@ -98,7 +98,13 @@ func buildRoutes(ctx context.Context, a *app, d *data.District, cfg *serveConfig
 			return nil, fmt.Errorf("school model: %w", err)
 		}
 		baseline := func(context.Context) (*school.Input, error) { return in, nil }
-		routes = append(routes, web.NewSchool(baseline, svc, a.catalog))
+		sch := web.NewSchool(baseline, svc, a.catalog)
+		// The page colours catchments by pressure three years ahead (the
+		// horizon of Futian's warnings) until a planner picks another.
+		if _, _, err := sch.PutLayer(ctx, "", in.Year+3); err != nil {
+			return nil, fmt.Errorf("school_pressure layer: %w", err)
+		}
+		routes = append(routes, sch)
 	}
 	return routes, nil
 }
