@@ -239,7 +239,7 @@ func (ps *pmed) branch(ctx context.Context, r *relax, fixOpen, fixClosed []bool,
 	}
 	fixOpen, fixClosed = slices.Clone(fixOpen), slices.Clone(fixClosed)
 	ps.fix(r, L, sel, fixOpen, fixClosed)
-	if closed := count(fixClosed); closed >= in.m/3 && in.m-closed > in.p {
+	if closed := count(fixClosed); closed >= in.m/2 && in.m-closed > in.p {
 		// Enough columns are out for a smaller copy to pay.
 		return ps.reduceAndBranch(ctx, r, fixOpen, fixClosed, depth)
 	}
@@ -350,6 +350,26 @@ func (in *instance) restrict(keep []int) *instance {
 	m := len(keep)
 	out := &instance{n: in.n, m: m, c: make([]float64, in.n*m), w: in.w, a: make([]float64, in.n*m), at: make([]float64, in.n*m),
 		p: in.p, forced: make([]bool, m), existing: make([]bool, m), radius: in.radius, integral: in.integral}
+	if in.ord != nil {
+		// Filter the parent's sorted order instead of sorting again.
+		idx := make([]int32, in.m)
+		for j := range idx {
+			idx[j] = -1
+		}
+		for k, j := range keep {
+			idx[j] = int32(k)
+		}
+		out.ord = make([]int32, 0, in.n*m)
+		out.sorted = make([]float64, 0, in.n*m)
+		for i := 0; i < in.n; i++ {
+			for t, j := range in.ord[i*in.m : (i+1)*in.m] {
+				if k := idx[j]; k >= 0 {
+					out.ord = append(out.ord, k)
+					out.sorted = append(out.sorted, in.sorted[i*in.m+t])
+				}
+			}
+		}
+	}
 	for k, j := range keep {
 		out.forced[k], out.existing[k] = in.forced[j], in.existing[j]
 		if in.forced[j] {
