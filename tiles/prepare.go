@@ -46,7 +46,7 @@ type store struct {
 // table holds one snapshot's prepared features.
 type table struct {
 	snap *layers.Snapshot
-	m    sync.Map // *layers.Feature → *prepared
+	m    sync.Map              // *layers.Feature → *prepared
 	prev atomic.Pointer[table] // the previous snapshot's, for carrying over
 }
 

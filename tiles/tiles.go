@@ -94,11 +94,20 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		size  int    // its size within the tile message
 		level int
 		stuck bool
+		base  *layer // level 0 of a point layer, which thinning filters
 	}
 	var parts []part
 	total := 0
 	build := func(pt *part) error {
-		l := o.layer(p, pt.src, pt.level)
+		var l layer
+		if pt.base != nil {
+			l = thinPoints(*pt.base, pt.level)
+		} else {
+			l = o.layer(p, pt.src, pt.level)
+			if pt.level == 0 && (pt.src.Schema.Geometry == layers.Point || pt.src.Schema.Geometry == layers.MultiPoint) {
+				pt.base = &l
+			}
+		}
 		if len(l.features) == 0 {
 			pt.msg, pt.size = nil, 0
 			return nil
@@ -124,12 +133,23 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		}
 	}
 	// Over budget: thin the biggest layer one level at a time, so small
-	// layers keep every feature. A layer that a level barely shrank (a
-	// few big polygons) is passed over while others can still give.
+	// layers keep every feature. Dense points go first (a sizeable point
+	// layer: thinning them reads better than coarser outlines, and costs
+	// only a filter); a layer that a level barely shrank (a few big
+	// polygons) is passed over while others can still give.
 	level := 0
 	for o.MaxBytes > 0 && total > o.MaxBytes {
 		big := -1
+		for i := range parts {
+			if parts[i].base != nil && !parts[i].stuck && parts[i].level < maxThin && parts[i].size >= total/8 &&
+				(big < 0 || parts[i].size > parts[big].size) {
+				big = i
+			}
+		}
 		for _, stubborn := range []bool{false, true} {
+			if big >= 0 {
+				break
+			}
 			for i := range parts {
 				if parts[i].level < maxThin && (stubborn || !parts[i].stuck) && (big < 0 || parts[i].size > parts[big].size) {
 					big = i
@@ -189,10 +209,8 @@ type feature struct {
 func (o Options) layer(p *projector, s Source, level int) layer {
 	tol := Tolerance(p.z) * math.Exp2(float64(level))
 	var minSize float64
-	var cell float64
 	if level > 0 {
 		minSize = math.Exp2(float64(level - 1))
-		cell = 8 * math.Exp2(float64(level))
 	}
 	found := p.found[:0]
 	defer func() { p.found = found[:0] }()
@@ -207,10 +225,6 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		return l
 	}
 	slices.SortFunc(found, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
-	var cells map[[2]int64]bool
-	if cell > 0 {
-		cells = map[[2]int64]bool{}
-	}
 	l.features = make([]feature, 0, len(found))
 	prep := o.preparer(s)
 	for _, f := range found {
@@ -225,18 +239,32 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		if g == nil {
 			continue
 		}
-		if cells != nil {
-			if pt, ok := g.(orb.Point); ok {
-				c := [2]int64{int64(math.Floor(pt[0] / cell)), int64(math.Floor(pt[1] / cell))}
-				if cells[c] {
-					continue
-				}
-				cells[c] = true
-			}
-		}
 		l.features = append(l.features, feature{id: f.ID, geom: g, props: f.Properties})
 	}
+	if level > 0 {
+		return thinPoints(l, level)
+	}
 	return l
+}
+
+// thinPoints keeps, of the layer's points, the first (lowest id) in each
+// cell of 8·2^level tile units; other geometry passes.
+func thinPoints(l layer, level int) layer {
+	cell := 8 * math.Exp2(float64(level))
+	cells := map[[2]int64]bool{}
+	out := l
+	out.features = make([]feature, 0, len(l.features))
+	for _, f := range l.features {
+		if pt, ok := f.geom.(orb.Point); ok {
+			c := [2]int64{int64(math.Floor(pt[0] / cell)), int64(math.Floor(pt[1] / cell))}
+			if cells[c] {
+				continue
+			}
+			cells[c] = true
+		}
+		out.features = append(out.features, f)
+	}
+	return out
 }
 
 // Tolerance is the Douglas–Peucker tolerance, in tile units of a 4096
