@@ -178,10 +178,22 @@ type BenchRow struct {
 
 // BenchORLib solves pmed1–pmed40 found in dir (with pmedopt.txt) and
 // writes a table of instance, optimum, ours, gap, lower bound and seconds
-// to w. budget caps the total solve time: each instance may use an equal
-// share of what is left (at least a second), so time the easy ones do not
-// need goes to the proofs of the hard ones.
-func BenchORLib(ctx context.Context, dir string, budget time.Duration, w io.Writer) ([]BenchRow, error) {
+// to w; limit caps each solve.
+func BenchORLib(ctx context.Context, dir string, limit time.Duration, w io.Writer) ([]BenchRow, error) {
+	return benchORLib(ctx, dir, func(time.Duration, int) time.Duration { return limit }, w)
+}
+
+// BenchORLibWithin is BenchORLib under a total budget (shortest paths
+// included): each instance may use an equal share of what is left (at
+// least a second), so the time the easy ones do not need goes to the
+// proofs of the hard ones.
+func BenchORLibWithin(ctx context.Context, dir string, budget time.Duration, w io.Writer) ([]BenchRow, error) {
+	return benchORLib(ctx, dir, func(spent time.Duration, left int) time.Duration {
+		return max(time.Second, (budget-spent)/time.Duration(left))
+	}, w)
+}
+
+func benchORLib(ctx context.Context, dir string, limitFor func(spent time.Duration, left int) time.Duration, w io.Writer) ([]BenchRow, error) {
 	opt, err := ReadORLibOptima(filepath.Join(dir, "pmedopt.txt"))
 	if err != nil {
 		return nil, fmt.Errorf("siting: optima: %w", err)
@@ -203,7 +215,7 @@ func BenchORLib(ctx context.Context, dir string, budget time.Duration, w io.Writ
 			return rows, fmt.Errorf("siting: %w", err)
 		}
 		tp := time.Since(t0).Seconds()
-		limit := max(time.Second, (budget-time.Duration(total*float64(time.Second)))/time.Duration(41-k))
+		limit := limitFor(time.Duration(total*float64(time.Second)), 41-k)
 		sol, err := Solve(ctx, PMedian, Problem{Costs: inst.Costs, P: inst.P}, Options{TimeLimit: limit})
 		if err != nil {
 			return rows, fmt.Errorf("siting: %s: %w", name, err)

@@ -46,7 +46,7 @@ func sharedData(t testing.TB, sub string) string {
 func TestORLib(t *testing.T) {
 	dir := sharedData(t, "orlib-pmed")
 	var out strings.Builder
-	rows, err := BenchORLib(context.Background(), dir, 45*time.Second, &out)
+	rows, err := BenchORLibWithin(context.Background(), dir, 45*time.Second, &out)
 	t.Log("\n" + out.String())
 	if err != nil {
 		t.Fatal(err)

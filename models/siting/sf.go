@@ -154,7 +154,7 @@ func Bench(ctx context.Context, dataDir string, budget time.Duration, w io.Write
 	if budget <= 0 {
 		budget = 45 * time.Second
 	}
-	if _, err := BenchORLib(ctx, filepath.Join(dataDir, "orlib-pmed"), budget, w); err != nil {
+	if _, err := BenchORLibWithin(ctx, filepath.Join(dataDir, "orlib-pmed"), budget, w); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
