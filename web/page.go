@@ -365,11 +365,13 @@ func styleLabel(s layers.Schema, id, field string, size any, color string, minZo
 // adminStyle draws one level of the grid hierarchy: a choropleth fill and
 // a focus outline that the page drives with feature state (colour and
 // focus per feature id, so drilling down never re-lays out a tile), the
-// boundary and the labels.
+// boundary and the labels. Nothing of the level is drawn below minZoom: a
+// level with thousands of polygons (grids) costs the browser time to lay
+// out at zooms where its areas are specks.
 func adminStyle(s layers.Schema, lineColor string, width []any, minZoom float64, labelField string, labelSize any, labelColor string, labelMin, labelMax float64) (geo, labels []StyleLayer) {
 	meta := func(role string) map[string]any { return map[string]any{"onemap:layer": s.Name, "onemap:role": role} }
 	geo = []StyleLayer{
-		{ID: s.Name + "-choropleth", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: float64(s.MinZoom),
+		{ID: s.Name + "-choropleth", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Paint: map[string]any{
 				"fill-color":   []any{"coalesce", []any{"feature-state", "color"}, "rgba(0,0,0,0)"},
 				"fill-opacity": 0.62,
@@ -377,7 +379,7 @@ func adminStyle(s layers.Schema, lineColor string, width []any, minZoom float64,
 		{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Layout: map[string]any{"line-join": "round"},
 			Paint:  map[string]any{"line-color": lineColor, "line-width": width, "line-opacity": 0.9}, Metadata: meta("line")},
-		{ID: s.Name + "-focus", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: float64(s.MinZoom),
+		{ID: s.Name + "-focus", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Layout: map[string]any{"line-join": "round"},
 			Paint: map[string]any{"line-color": "#ffe066", "line-width": 3,
 				"line-opacity": []any{"case", []any{"boolean", []any{"feature-state", "focus"}, false}, 0.95, 0}},
