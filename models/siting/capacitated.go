@@ -59,7 +59,15 @@ func (in *instance) capacitated(ctx context.Context, seed uint64) (Solution, err
 		ca.order[i] = i
 	}
 	sort.SliceStable(ca.order, func(x, y int) bool { return in.w[ca.order[x]] > in.w[ca.order[y]] })
-	asg, cost := ca.assign(open)
+	// Small instances afford the pair exchanges in every evaluation.
+	eval := func(open []int) ([]int, float64) {
+		a, c := ca.assign(open)
+		if in.n <= 300 && !math.IsInf(c, 1) {
+			c = ca.polish(ctx, open, a, c)
+		}
+		return a, c
+	}
+	asg, cost := eval(open)
 	if math.IsInf(cost, 1) {
 		// The uncapacitated sites cannot hold everyone: start instead from
 		// the forced sites plus the largest capacities.
@@ -77,7 +85,7 @@ func (in *instance) capacitated(ctx context.Context, seed uint64) (Solution, err
 		}
 		sort.SliceStable(byCap, func(x, y int) bool { return in.capacity[byCap[x]] > in.capacity[byCap[y]] })
 		open = append(open, byCap[:in.p-in.nForced]...)
-		asg, cost = ca.assign(open)
+		asg, cost = eval(open)
 	}
 	// Site swaps: first improvement until none is left or time runs out.
 	isOpen := make([]bool, in.m)
@@ -96,7 +104,7 @@ func (in *instance) capacitated(ctx context.Context, seed uint64) (Solution, err
 					continue
 				}
 				open[k] = j
-				a, c := ca.assign(open)
+				a, c := eval(open)
 				if c < cost-1e-9*math.Max(1, cost) {
 					asg, cost = a, c
 					isOpen[f], isOpen[j] = false, true
@@ -111,6 +119,7 @@ func (in *instance) capacitated(ctx context.Context, seed uint64) (Solution, err
 	if math.IsInf(cost, 1) {
 		return Solution{}, errf("capacity", "no assignment of clients to %d sites within their capacities was found", in.p)
 	}
+	cost = ca.polish(ctx, open, asg, cost)
 	optimal := in.proves(bound, cost)
 	if optimal {
 		bound = cost
@@ -170,4 +179,52 @@ func (ca *capAssign) assign(open []int) ([]int, float64) {
 		}
 	}
 	return asg, cost
+}
+
+// polish improves a final assignment by exchanging pairs of clients
+// between sites when both fit and the cost falls, and by shifting single
+// clients, until neither helps (or ctx ends).
+func (ca *capAssign) polish(ctx context.Context, open, asg []int, cost float64) float64 {
+	in := ca.in
+	for _, j := range open {
+		ca.load[j] = 0
+	}
+	for i, j := range asg {
+		ca.load[j] += in.w[i]
+	}
+	eps := 1e-12 * math.Max(1, cost)
+	for improved := true; improved && ctx.Err() == nil; {
+		improved = false
+		for i := 0; i < in.n; i++ {
+			ri := in.a[i*in.m : (i+1)*in.m]
+			for _, j := range open {
+				if j != asg[i] && ri[j] < ri[asg[i]]-eps && ca.load[j]+in.w[i] <= in.capacity[j] {
+					ca.load[asg[i]] -= in.w[i]
+					ca.load[j] += in.w[i]
+					cost += ri[j] - ri[asg[i]]
+					asg[i] = j
+					improved = true
+				}
+			}
+			for k := i + 1; k < in.n; k++ {
+				a, b := asg[i], asg[k]
+				if a == b {
+					continue
+				}
+				rk := in.a[k*in.m : (k+1)*in.m]
+				delta := ri[b] + rk[a] - ri[a] - rk[b]
+				if delta >= -eps {
+					continue
+				}
+				if ca.load[a]-in.w[i]+in.w[k] <= in.capacity[a] && ca.load[b]-in.w[k]+in.w[i] <= in.capacity[b] {
+					ca.load[a] += in.w[k] - in.w[i]
+					ca.load[b] += in.w[i] - in.w[k]
+					asg[i], asg[k] = b, a
+					cost += delta
+					improved = true
+				}
+			}
+		}
+	}
+	return cost
 }

@@ -335,3 +335,63 @@ func TestSanFrancisco(t *testing.T) {
 		t.Errorf("MCLP leaves %d tracts uncovered, spopt 21 (optimal %v)", uncovered, mc.Optimal)
 	}
 }
+
+// TestCapacitatedSmall compares the capacitated heuristic with an exact
+// enumeration (every site set, every single-source assignment) on tiny
+// instances: always feasible, never below the optimum, and equal to it on
+// most.
+func TestCapacitatedSmall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 17))
+	equal, trials := 0, 30
+	for trial := 0; trial < trials; trial++ {
+		n, m, p := 7, 4, 2
+		pr := randomProblem(rng, n, m)
+		pr.P = p
+		total := 0.0
+		for _, x := range pr.Weights {
+			total += x
+		}
+		pr.Capacity = make([]float64, m)
+		for j := range pr.Capacity {
+			pr.Capacity[j] = math.Ceil(total * (0.55 + 0.3*rng.Float64()))
+		}
+		best := math.Inf(1)
+		for a := 0; a < m; a++ {
+			for b := a + 1; b < m; b++ {
+				open := []int{a, b}
+				for mask := 0; mask < 1<<n; mask++ {
+					load := [2]float64{}
+					cost := 0.0
+					for i := 0; i < n; i++ {
+						k := (mask >> i) & 1
+						load[k] += pr.Weights[i]
+						cost += pr.Weights[i] * pr.Costs.At(i, open[k])
+					}
+					if load[0] <= pr.Capacity[a] && load[1] <= pr.Capacity[b] {
+						best = math.Min(best, cost)
+					}
+				}
+			}
+		}
+		s, err := Solve(context.Background(), CapacitatedPMedian, pr, Options{TimeLimit: time.Second})
+		if math.IsInf(best, 1) {
+			if err == nil {
+				t.Fatalf("trial %d: infeasible instance solved: %+v", trial, s)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("trial %d: %v (optimum %v)", trial, err, best)
+		}
+		if s.Objective < best-1e-9 || s.Bound > best+1e-9 {
+			t.Fatalf("trial %d: objective %v bound %v, optimum %v", trial, s.Objective, s.Bound, best)
+		}
+		if s.Objective <= best+1e-9 {
+			equal++
+		}
+	}
+	t.Logf("capacitated heuristic optimal on %d of %d tiny instances", equal, trials)
+	if equal < trials*9/10 {
+		t.Errorf("optimal on only %d of %d", equal, trials)
+	}
+}
