@@ -36,6 +36,28 @@ import (
 // minutes, or straight-line minutes) are computed. None of them writes.
 // Demand scenarios are created, listed and compared through the generic
 // /api/scenarios routes (model "demand").
+//
+// Examples:
+//
+//	POST /api/models/access
+//	{"method":"e2sfca","costs":[[5,15],[25,8]],"demand":[100,200],"supply":[10,20],
+//	 "weight":{"type":"step","steps":[[10,1],[20,0.68],[30,0.22]]}}
+//	→ {"scores":[…],"reachable":[…],"ratios":[…],"reached_supply":30,…}
+//
+//	POST /api/models/access
+//	{"demand_layer":"grids","demand_field":"residents","supply_layer":"hospitals",
+//	 "supply_field":"beds","method":"2sfca","max_cost":15,"format":"geojson"}
+//	{"resource":"elderly_care","method":"3sfca","scenario":"sc_…"}
+//
+//	POST /api/models/siting
+//	{"model":"p-median","p":4,"costs":[[…]],"weights":[…],"required":[2],"existing":[7]}
+//	→ {"chosen":[…],"objective":…,"lower_bound":…,"optimal":true,"assignment":[…],"seconds":…}
+//	{"model":"mclp","p":3,"radius":10,"resource":"hospital_beds"}   (suggest 3 sites)
+//
+// Weights: {"type":"step","steps":[[cost,weight],…]}, {"type":"gravity",
+// "scale":1,"alpha":-1,"min_cost":1}, {"type":"gaussian","sigma":…}.
+// Costs in the layer form are minutes: "cost":"network" (default when a
+// road network is loaded) or "line" at "speed_kmh".
 type Models struct {
 	cfg ModelsConfig
 }
