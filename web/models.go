@@ -315,9 +315,6 @@ func (m *Models) resourcePoints(ctx context.Context, res, scenarioID string) (po
 		return points{}, points{}, BadRequest("resource", "%v", err)
 	}
 	layer, _ := demand.Layer(r)
-	if layer == "" {
-		return points{}, points{}, BadRequest("resource", "%s has no supply layer; give demand_layer and supply_layer instead", r)
-	}
 	in, st, err := m.scenarioInputs(ctx, scenarioID)
 	if err != nil {
 		return points{}, points{}, err
@@ -341,6 +338,16 @@ func (m *Models) resourcePoints(ctx context.Context, res, scenarioID string) (po
 		}
 	}
 	fs := in.Facilities[r]
+	if r == demand.Jobs {
+		// Jobs sit in the grids: each grid with jobs is a supply point.
+		layer = layers.Grids
+		fs = nil
+		for _, g := range in.Grids {
+			if g.Jobs > 0 {
+				fs = append(fs, demand.Facility{Name: g.Code, Grid: g.Code, Point: g.Point, Capacity: g.Jobs})
+			}
+		}
+	}
 	if len(fs) == 0 {
 		return points{}, points{}, Unprocessable("resource", "no %s facilities (layer %q)", r, layer)
 	}

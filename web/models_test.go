@@ -154,7 +154,7 @@ func TestModelsBadInput(t *testing.T) {
 		{"/api/models/access", `{"demand_layer":"nowhere","supply_layer":"hospitals","supply_field":"beds"}`, 404, "demand_layer"},
 		{"/api/models/access", `{"demand_layer":"grids","demand_field":"name","supply_layer":"hospitals","supply_field":"beds","max_cost":10}`, 400, "demand_field"},
 		{"/api/models/access", `{"resource":"water"}`, 400, "resource"},
-		{"/api/models/access", `{"resource":"jobs"}`, 400, "resource"},
+		{"/api/models/access", `{"resource":"parking","max_cost":10}`, 422, "resource"},
 		{"/api/models/access", `{"resource":"hospital_beds","cost":"network","max_cost":10}`, 422, "cost"},
 		{"/api/models/access", `{"costs":[[1]],"demand":[1],"supply":[1],"max_cost":5,"colour":"red"}`, 400, "colour"},
 		{"/api/models/siting", `{"p":3,"costs":[[1,2],[3,4]]}`, 400, "p"},
@@ -247,6 +247,11 @@ func TestModelsOnDemo(t *testing.T) {
 		}
 		t.Logf("network %v: %d grids, %d unreachable, reached supply %.0f, %d unsnapped, %.3fs", net, len(got.Scores), got.Unreachable, got.ReachedSupply, got.Unsnapped, got.Seconds)
 
+		// Job accessibility: jobs located in grids are the supply.
+		var jobs accessResponse
+		if code := e.post(t, "/api/models/access", `{"resource":"jobs","method":"gravity","weight":{"type":"gaussian","sigma":10},"max_cost":30}`, &jobs); code != 200 || len(jobs.SupplyIDs) == 0 || jobs.ReachedSupply <= 0 {
+			t.Errorf("jobs access %d: %d supply points, reached %v", code, len(jobs.SupplyIDs), jobs.ReachedSupply)
+		}
 		var fc struct {
 			Type     string `json:"type"`
 			Features []struct {
