@@ -40,12 +40,12 @@ func encodeLayer(l *layer, extent uint32) ([]byte, error) {
 			return nil, fmt.Errorf("layer %s feature %d: %w", l.name, f.id, err)
 		}
 		types[i] = byte(t)
-		for _, fd := range l.fields {
-			k := fd.Name
-			val, ok := f.props[k]
-			if !ok || !fits(val, fd.Type) {
+		for j, fd := range l.fields {
+			val := f.vals[j]
+			if val == nil {
 				continue
 			}
+			k := fd.Name
 			ki, ok := keyIndex[k]
 			if !ok {
 				ki = uint32(len(keys))

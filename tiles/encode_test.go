@@ -31,8 +31,8 @@ func orbEncode(t testing.TB, ls []layer) []byte {
 		for _, f := range l.features {
 			gf := geojson.NewFeature(f.geom)
 			gf.Properties = geojson.Properties{}
-			for _, fd := range l.fields {
-				if v, ok := f.props[fd.Name]; ok && fits(v, fd.Type) {
+			for j, fd := range l.fields {
+				if v := f.vals[j]; v != nil {
 					gf.Properties[fd.Name] = v
 				}
 			}

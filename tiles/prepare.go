@@ -2,6 +2,8 @@ package tiles
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -14,10 +16,15 @@ import (
 // the PostGIS-compatible envelope test compares) and its geometry in Web
 // Mercator world coordinates (x and y from 0 to 1, y down) with their
 // bound, so that a tile's projection is a multiply and a subtract.
+//
+// vals holds its attributes in the order of the layer's sorted fields,
+// nil where a value is absent or not of the field's type, so that encoding
+// needs no map lookups.
 type prepared struct {
 	bound  orb.Bound
 	world  orb.Geometry
 	wbound orb.Bound
+	vals   []any
 }
 
 // toWorld maps lon/lat to Web Mercator world coordinates (y down), the
@@ -28,9 +35,23 @@ func toWorld(pt orb.Point) orb.Point {
 	return orb.Point{(pt[0] + 180) / 360, 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)}
 }
 
-func prepare(f *layers.Feature) *prepared {
+func prepare(f *layers.Feature, fields []layers.Field) *prepared {
 	w := project.Geometry(orb.Clone(f.Geometry), toWorld)
-	return &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound()}
+	vals := make([]any, len(fields))
+	for i, fd := range fields {
+		if v, ok := f.Properties[fd.Name]; ok && fits(v, fd.Type) {
+			vals[i] = v
+		}
+	}
+	return &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), vals: vals}
+}
+
+// sortedFields is the schema's fields in name order, the order tags are
+// written in.
+func sortedFields(s layers.Schema) []layers.Field {
+	fields := slices.Clone(s.Fields)
+	slices.SortFunc(fields, func(a, b layers.Field) int { return strings.Compare(a.Name, b.Name) })
+	return fields
 }
 
 // store keeps prepared features between renders, per layer for its
@@ -45,17 +66,20 @@ type store struct {
 
 // table holds one snapshot's prepared features.
 type table struct {
-	snap *layers.Snapshot
-	m    sync.Map              // *layers.Feature → *prepared
-	prev atomic.Pointer[table] // the previous snapshot's, for carrying over
+	snap   *layers.Snapshot
+	fields []layers.Field // sorted
+	mu     sync.RWMutex
+	m      map[*layers.Feature]*prepared
+	prev   atomic.Pointer[table] // the previous snapshot's, for carrying over
 }
 
 // table returns the table for the layer's snapshot, or nil when the
 // snapshot is older than the one the store follows (a render still
 // running after an edit prepares without keeping).
-func (s *store) table(name string, snap *layers.Snapshot) *table {
+func (s *store) table(src Source) *table {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	name, snap := src.Schema.Name, src.Snapshot
 	t := s.layers[name]
 	switch {
 	case t != nil && t.snap == snap:
@@ -66,8 +90,8 @@ func (s *store) table(name string, snap *layers.Snapshot) *table {
 	if s.layers == nil {
 		s.layers = map[string]*table{}
 	}
-	next := &table{snap: snap}
-	if t != nil {
+	next := &table{snap: snap, fields: sortedFields(src.Schema), m: map[*layers.Feature]*prepared{}}
+	if t != nil && slices.Equal(t.fields, next.fields) {
 		t.prev.Store(nil) // keep one generation
 		next.prev.Store(t)
 	}
@@ -75,24 +99,53 @@ func (s *store) table(name string, snap *layers.Snapshot) *table {
 	return next
 }
 
-func (t *table) get(f *layers.Feature) *prepared {
+// prepareAll fills out[i] for fs[i]: from the table (one read lock for
+// all), carried over from the previous snapshot's, or made afresh. A nil
+// table prepares afresh with the given fields.
+func (t *table) prepareAll(fs []*layers.Feature, fields []layers.Field, out []*prepared) {
 	if t == nil {
-		return prepare(f)
+		for i, f := range fs {
+			out[i] = prepare(f, fields)
+		}
+		return
 	}
-	if v, ok := t.m.Load(f); ok {
-		return v.(*prepared)
-	}
-	var pr *prepared
-	if p := t.prev.Load(); p != nil {
-		if v, ok := p.m.Load(f); ok {
-			pr = v.(*prepared)
+	missing := 0
+	t.mu.RLock()
+	for i, f := range fs {
+		out[i] = t.m[f]
+		if out[i] == nil {
+			missing++
 		}
 	}
-	if pr == nil {
-		pr = prepare(f)
+	t.mu.RUnlock()
+	if missing == 0 {
+		return
 	}
-	t.m.Store(f, pr)
-	return pr
+	prev := t.prev.Load()
+	if prev != nil {
+		prev.mu.RLock()
+	}
+	for i, f := range fs {
+		if out[i] != nil {
+			continue
+		}
+		if prev != nil {
+			out[i] = prev.m[f]
+		}
+		if out[i] == nil {
+			out[i] = prepare(f, t.fields)
+		}
+	}
+	if prev != nil {
+		prev.mu.RUnlock()
+	}
+	t.mu.Lock()
+	for i, f := range fs {
+		if _, ok := t.m[f]; !ok {
+			t.m[f] = out[i]
+		}
+	}
+	t.mu.Unlock()
 }
 
 // Prepared returns the options with a store that keeps each feature's Web
@@ -104,11 +157,11 @@ func (o Options) Prepared() Options {
 	return o
 }
 
-// preparer returns how to prepare the source's features: from the store's
-// table for its snapshot, or afresh without a store.
+// preparer returns the store's table for the source's snapshot (nil
+// without a store: features are prepared afresh).
 func (o Options) preparer(s Source) *table {
 	if o.store == nil {
 		return nil
 	}
-	return o.store.table(s.Schema.Name, s.Snapshot)
+	return o.store.table(s)
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
@@ -194,12 +193,12 @@ type layer struct {
 	features []feature
 }
 
-// feature holds the source's attributes as they are: the encoder takes
-// only the schema's fields with values of the field's type.
+// feature holds its attributes in the order of the layer's fields (nil
+// when absent or not of the field's type).
 type feature struct {
-	id    int64
-	geom  orb.Geometry
-	props map[string]any
+	id   int64
+	geom orb.Geometry
+	vals []any
 }
 
 // layer builds one source's layer of the projector's tile at a thinning
@@ -215,23 +214,26 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	found := p.found[:0]
 	defer func() { p.found = found[:0] }()
 	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
-		found = append(found, f)
+		if f.Geometry != nil {
+			found = append(found, f)
+		}
 		return true
 	})
-	fields := slices.Clone(s.Schema.Fields)
-	slices.SortFunc(fields, func(a, b layers.Field) int { return strings.Compare(a.Name, b.Name) })
+	prep := o.preparer(s)
+	fields := sortedFields(s.Schema)
+	if prep != nil {
+		fields = prep.fields
+	}
 	l := layer{name: s.Schema.Name, fields: fields}
 	if len(found) == 0 {
 		return l
 	}
 	slices.SortFunc(found, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
+	prs := make([]*prepared, len(found))
+	prep.prepareAll(found, fields, prs)
 	l.features = make([]feature, 0, len(found))
-	prep := o.preparer(s)
-	for _, f := range found {
-		if f.Geometry == nil {
-			continue
-		}
-		pr := prep.get(f)
+	for i, f := range found {
+		pr := prs[i]
 		if !p.admits(pr.bound) {
 			continue
 		}
@@ -239,7 +241,7 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		if g == nil {
 			continue
 		}
-		l.features = append(l.features, feature{id: f.ID, geom: g, props: f.Properties})
+		l.features = append(l.features, feature{id: f.ID, geom: g, vals: pr.vals})
 	}
 	if level > 0 {
 		return thinPoints(l, level)
