@@ -87,14 +87,21 @@ func (in *instance) capacitated(ctx context.Context, seed uint64) (Solution, err
 		open = append(open, byCap[:in.p-in.nForced]...)
 		asg, cost = eval(open)
 	}
-	// Site swaps: first improvement until none is left or time runs out.
+	// Site swaps: first improvement until none is left or most of the
+	// remaining time is gone (the rest is the bound's).
+	swapCtx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		swapCtx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(deadline)*3/4))
+		defer cancel()
+	}
 	isOpen := make([]bool, in.m)
 	for _, j := range open {
 		isOpen[j] = true
 	}
-	for improved := true; improved && ctx.Err() == nil; {
+	for improved := true; improved && swapCtx.Err() == nil; {
 		improved = false
-		for k := 0; k < len(open) && ctx.Err() == nil; k++ {
+		for k := 0; k < len(open) && swapCtx.Err() == nil; k++ {
 			f := open[k]
 			if in.forced[f] {
 				continue
@@ -120,6 +127,13 @@ func (in *instance) capacitated(ctx context.Context, seed uint64) (Solution, err
 		return Solution{}, errf("capacity", "no assignment of clients to %d sites within their capacities was found", in.p)
 	}
 	cost = ca.polish(ctx, open, asg, cost)
+	if !in.proves(bound, cost) {
+		lambda := make([]float64, in.n)
+		for i, j := range asg {
+			lambda[i] = in.a[i*in.m+j]
+		}
+		bound = math.Max(bound, in.roundUp(in.knapsackBound(ctx, cost, lambda, 500)))
+	}
 	optimal := in.proves(bound, cost)
 	if optimal {
 		bound = cost
@@ -227,4 +241,112 @@ func (ca *capAssign) polish(ctx context.Context, open, asg []int, cost float64) 
 		}
 	}
 	return cost
+}
+
+// knapsackBound is a Lagrangian lower bound for the capacitated p-median:
+// relaxing the assignment constraints with multipliers λ leaves, per site,
+// a 0-1 knapsack min Σ_i (a_ij − λ_i) x_ij s.t. Σ_i w_i x_ij ≤ Q_j, whose
+// LP relaxation (solved greedily by ratio) still bounds it from below, and
+// the choice of the p sites of least value. Subgradient steps on λ start
+// from lambda and aim at ub.
+func (in *instance) knapsackBound(ctx context.Context, ub float64, lambda []float64, iters int) float64 {
+	type item struct {
+		i      int
+		profit float64
+	}
+	items := make([]item, 0, in.n)
+	// knap returns site j's relaxed value and calls take for its fractions.
+	knap := func(j int, take func(i int, f float64)) float64 {
+		items = items[:0]
+		col := in.at[j*in.n : (j+1)*in.n]
+		for i, a := range col {
+			if p := lambda[i] - a; p > 0 {
+				items = append(items, item{i, p})
+			}
+		}
+		// Zero-weight items first, then by profit per unit of weight.
+		sort.Slice(items, func(x, y int) bool {
+			a, b := items[x], items[y]
+			wa, wb := in.w[a.i], in.w[b.i]
+			return a.profit*wb > b.profit*wa
+		})
+		room := in.capacity[j]
+		v := 0.0
+		for _, it := range items {
+			wi := in.w[it.i]
+			f := 1.0
+			if wi > room {
+				if room <= 0 {
+					break
+				}
+				f = room / wi
+			}
+			v -= f * it.profit
+			room -= f * wi
+			if take != nil {
+				take(it.i, f)
+			}
+		}
+		return v
+	}
+	rho := make([]float64, in.m)
+	g := make([]float64, in.n)
+	free := make([]int, 0, in.m)
+	best := math.Inf(-1)
+	bestLambda := slices.Clone(lambda)
+	theta, stale := 2.0, 0
+	for it := 0; it < iters && theta > 1e-4; it++ {
+		if ctx.Err() != nil {
+			break
+		}
+		L := 0.0
+		for _, l := range lambda {
+			L += l
+		}
+		free = free[:0]
+		var sel []int
+		for j := 0; j < in.m; j++ {
+			rho[j] = knap(j, nil)
+			if in.forced[j] {
+				sel = append(sel, j)
+				L += rho[j]
+			} else {
+				free = append(free, j)
+			}
+		}
+		sort.Slice(free, func(x, y int) bool { return rho[free[x]] < rho[free[y]] })
+		for _, j := range free[:in.p-len(sel)] {
+			sel = append(sel, j)
+			L += rho[j]
+		}
+		if L > best {
+			best, stale = L, 0
+			copy(bestLambda, lambda)
+		} else if stale++; stale >= 20 {
+			theta /= 2
+			stale = 0
+		}
+		if in.proves(best, ub) {
+			break
+		}
+		for i := range g {
+			g[i] = 1
+		}
+		for _, j := range sel {
+			knap(j, func(i int, f float64) { g[i] -= f })
+		}
+		norm := 0.0
+		for _, x := range g {
+			norm += x * x
+		}
+		if norm < 1e-12 {
+			break
+		}
+		t := theta * math.Max(ub-L, 1e-6*math.Max(1, math.Abs(ub))) / norm
+		for i, x := range g {
+			lambda[i] += t * x
+		}
+	}
+	copy(lambda, bestLambda)
+	return best
 }

@@ -342,7 +342,7 @@ func TestSanFrancisco(t *testing.T) {
 // most.
 func TestCapacitatedSmall(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 17))
-	equal, trials := 0, 30
+	equal, proven, trials := 0, 0, 30
 	for trial := 0; trial < trials; trial++ {
 		n, m, p := 7, 4, 2
 		pr := randomProblem(rng, n, m)
@@ -389,8 +389,14 @@ func TestCapacitatedSmall(t *testing.T) {
 		if s.Objective <= best+1e-9 {
 			equal++
 		}
+		if s.Optimal {
+			proven++
+			if s.Objective > best+1e-9 {
+				t.Fatalf("trial %d: claims optimal %v, optimum %v", trial, s.Objective, best)
+			}
+		}
 	}
-	t.Logf("capacitated heuristic optimal on %d of %d tiny instances", equal, trials)
+	t.Logf("capacitated heuristic optimal on %d of %d tiny instances, proven on %d", equal, trials, proven)
 	if equal < trials*9/10 {
 		t.Errorf("optimal on only %d of %d", equal, trials)
 	}
