@@ -388,7 +388,7 @@ func (b *browser) text(sel string) string {
 // waitText polls until the element's text satisfies ok.
 func (b *browser) waitText(sel string, ok func(string) bool, what string) string {
 	b.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		s := b.text(sel)
 		if ok(s) {

@@ -54,7 +54,8 @@ const state = {
   schemas: new Map(), // layer name → schema
   path: [], // breadcrumb: [{code, name, name_en, layer}]
   indicator: 'residents',
-  stats: new Map(), // code → /api/stats answer
+  stats: new Map(), // code → promise of the /api/stats answer
+  statsReady: new Map(), // code → /api/stats answer, once it came
   picking: false,
   popup: null,
   popupContent: null, // () => HTMLElement, re-run on language change
@@ -392,7 +393,12 @@ const current = () => state.path[state.path.length - 1];
 const childLayer = (layer) => ADMIN[ADMIN.indexOf(layer) + 1];
 
 async function stats(code) {
-  if (!state.stats.has(code)) state.stats.set(code, getJSON('/api/stats?code=' + encodeURIComponent(code)));
+  if (!state.stats.has(code)) {
+    state.stats.set(code, getJSON('/api/stats?code=' + encodeURIComponent(code)).then((s) => {
+      state.statsReady.set(s.code, s);
+      return s;
+    }));
+  }
   return state.stats.get(code);
 }
 
@@ -441,6 +447,7 @@ async function drillTo(unit, {path, fit = true} = {}) {
       {padding: 40 * state.scale, duration: navigator.webdriver ? 0 : 900, maxZoom: zoomAt(17)});
   }
   renderKPI(s);
+  if (!state.dispatch) renderDispatch();
   await paintChoropleth();
 }
 
@@ -734,7 +741,13 @@ function renderDispatch() {
   const list = $('#teams');
   const features = [];
   if (!d) {
-    status.replaceChildren();
+    // Standby: the district's readiness while no alarm is open.
+    const root = state.path[0];
+    const s = root && state.statsReady && state.statsReady.get(root.code);
+    const fire = (s && s.fire_stations) || {};
+    const flood = (s && s.flood_points) || {};
+    status.replaceChildren(s ? `${t('teamsAvailable')} ${fmt(fire.available)} / ${fmt(fire.total)} · ` +
+      `${t('floodAlarm')} ${fmt(flood.alarm)} · ${t('floodWarning')} ${fmt(flood.warning)}` : '');
     list.replaceChildren(el('li', {class: 'empty'}, t('noTeams')));
   } else if (d.loading) {
     status.replaceChildren(t('dispatching'));
