@@ -203,6 +203,20 @@ func TestSitingMatrix(t *testing.T) {
 	if got.Objective != 20 || len(got.Chosen) != 2 || got.LowerBound == nil || *got.LowerBound != 20 || !got.Optimal || len(got.Assignment) != 4 {
 		t.Errorf("p-median %+v", got)
 	}
+	// p-center with 2 sites: the worst client is 10 away; LSCP at radius
+	// 10 needs 2 sites.
+	for _, c := range []struct {
+		body string
+		obj  float64
+	}{
+		{`{"model":"p-center","p":2,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]]}`, 10},
+		{`{"model":"lscp","radius":10,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]]}`, 2},
+	} {
+		got = sitingResponse{}
+		if code := e.post(t, "/api/models/siting", c.body, &got); code != 200 || got.Objective != c.obj || !got.Optimal {
+			t.Errorf("%s: %d %+v", c.body, code, got)
+		}
+	}
 	// Capacitated: each site holds 2 clients, so p = 2 must split the line
 	// in halves: {0,10} at site 0 or 1 and {20,30} at site 2 or 3: cost 20.
 	body = `{"model":"capacitated-p-median","p":2,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]],"supply":[2,2,2,2]}`
