@@ -156,7 +156,14 @@ func (p *projector) geometry(g orb.Geometry, b orb.Bound, tol, minSize float64) 
 		if p.tiny(b, minSize) {
 			return nil
 		}
-		return multiLine(p.line(g, tol, nil))
+		q := p.snapLine(g)
+		if len(q) < 2 {
+			return nil
+		}
+		if within(p.clipBox, q) { // the common case: no clipping, one part
+			return p.simplifyLine(q, tol)
+		}
+		return multiLine(p.clipLine(q, tol, nil))
 	case orb.MultiLineString:
 		if p.tiny(b, minSize) {
 			return nil
@@ -259,26 +266,37 @@ func (p *projector) line(ls orb.LineString, tol float64, parts orb.MultiLineStri
 	if len(q) < 2 {
 		return parts
 	}
-	var pieces orb.MultiLineString
 	if within(p.clipBox, q) {
-		pieces = orb.MultiLineString{q}
-	} else {
-		pieces = clip.LineString(p.clipBox, q)
+		return append(parts, p.simplifyLine(q, tol))
 	}
-	for _, piece := range pieces {
+	return p.clipLine(q, tol, parts)
+}
+
+// clipLine appends the parts of the snapped line q inside the buffered
+// tile to parts.
+func (p *projector) clipLine(q orb.LineString, tol float64, parts orb.MultiLineString) orb.MultiLineString {
+	for _, piece := range clip.LineString(p.clipBox, q) {
 		piece = orb.LineString(dedupe(piece))
 		if len(piece) < 2 {
 			continue
 		}
-		if len(piece) > 2 {
-			s := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(p.alloc(len(piece))), piece...))
-			if len(s) >= 2 && s[0] != s[len(s)-1] || len(s) > 2 {
-				piece = s
-			}
-		}
-		parts = append(parts, piece)
+		parts = append(parts, p.simplifyLine(piece, tol))
 	}
 	return parts
+}
+
+// simplifyLine applies Douglas–Peucker to a snapped line of two or more
+// distinct points, keeping the line as it is if simplification would
+// collapse it.
+func (p *projector) simplifyLine(piece orb.LineString, tol float64) orb.LineString {
+	if len(piece) <= 2 {
+		return piece
+	}
+	s := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(p.alloc(len(piece))), piece...))
+	if len(s) > 2 || len(s) == 2 && s[0] != s[1] {
+		return s
+	}
+	return piece
 }
 
 // polygon returns the polygon in tile space, or nil when its exterior
