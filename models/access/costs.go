@@ -12,10 +12,11 @@ import (
 )
 
 // DefaultKmh is the speed that turns straight-line metres into minutes
-// when no road network is available: 20 km/h, a typical urban door-to-door
-// driving speed in Chinese city centres at peak (Amap/Gaode traffic reports
-// put central Shenzhen's peak speed around 20–30 km/h); callers should
-// override it for walking (≈ 4.5 km/h) or off-peak driving.
+// when no road network is available: 20 km/h, of the order of peak-hour
+// driving speeds reported for large Chinese city centres (Amap's traffic
+// reports put them roughly between 20 and 30 km/h). A straight line is
+// shorter than the road, so the low end of that range partly makes up for
+// it. It is a modelling assumption: override it (about 4.5 km/h for walking).
 const DefaultKmh = 20.0
 
 // LineMinutes returns the straight-line (great-circle) travel minutes from

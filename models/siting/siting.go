@@ -87,7 +87,7 @@ type Solution struct {
 	// capacity-feasible site for the capacitated model).
 	Assignment []int
 	// Covered reports, for MCLP and LSCP, whether each client is within Radius.
-	Covered []bool `json:",omitempty"`
+	Covered []bool
 	// Optimal is true when the bound proves Objective optimal.
 	Optimal bool
 	// Seconds is the wall-clock time taken.
