@@ -373,8 +373,9 @@ func adminStyle(s layers.Schema, lineColor string, width []any, minZoom float64,
 	geo = []StyleLayer{
 		{ID: s.Name + "-choropleth", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Paint: map[string]any{
-				"fill-color":   []any{"coalesce", []any{"feature-state", "color"}, "rgba(0,0,0,0)"},
-				"fill-opacity": 0.62,
+				"fill-color": []any{"coalesce", []any{"feature-state", "color"}, "rgba(0,0,0,0)"},
+				// Fainter as streets and buildings come into view.
+				"fill-opacity": styleZoom(1, 12, 0.62, 15, 0.5, 17, 0.3),
 			}, Metadata: meta("choropleth")},
 		{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Layout: map[string]any{"line-join": "round"},
