@@ -3,6 +3,7 @@ package tiles
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
@@ -18,16 +19,17 @@ import (
 // instead of filling orb's generated messages, whose marshalling allocates
 // a message per value, an extension map per value and a scratch buffer per
 // packed field; those were half of a tile's CPU time.
-func encodeLayer(l *layer, extent uint32) ([]byte, error) {
+func encodeLayer(l *layer, extent uint32, s *scratch) ([]byte, error) {
 	n := len(l.features)
 	need := 0
 	for i := range l.features {
 		need += commandsLen(l.features[i].geom)
 	}
-	cmds := make([]uint32, 0, need)
-	tags := make([]uint32, 0, 2*n*len(l.fields))
-	ends := make([]int32, 0, 2*n) // where each feature's commands and tags end
-	types := make([]byte, n)
+	cmds := slices.Grow(s.cmds[:0], need)
+	tags := slices.Grow(s.tags[:0], 2*n*len(l.fields))
+	ends := slices.Grow(s.ends[:0], 2*n) // where each feature's commands and tags end
+	types := slices.Grow(s.types[:0], n)[:n]
+	defer func() { s.cmds, s.tags, s.ends, s.types = cmds[:0], tags[:0], ends[:0], types[:0] }()
 	var keys []string
 	keyIndex := make(map[string]uint32, len(l.fields))
 	v := newValues(n, l.fields)

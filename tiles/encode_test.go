@@ -13,7 +13,7 @@ import (
 func encode(ls []layer, extent uint32) ([]byte, error) {
 	var b []byte
 	for i := range ls {
-		l, err := encodeLayer(&ls[i], extent)
+		l, err := encodeLayer(&ls[i], extent, &scratch{})
 		if err != nil {
 			return nil, err
 		}

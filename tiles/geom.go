@@ -24,30 +24,68 @@ type projector struct {
 	clipBox     orb.Bound
 	searchBound orb.Bound // what to ask the R-tree for
 	envelope    orb.Bound // the buffered tile as PostGIS compares it
-	arena       []orb.Point
-	found       []*layers.Feature // reused between layers
+	s           *scratch
 }
 
-// alloc returns an empty slice with room for n points, carved from a
-// shared chunk (one allocation for many rings). The capacity is exact, so
-// an append beyond it (orb's clip does so) reallocates rather than run
-// into a neighbour.
+// scratch is the working memory of one render, reused by the next when
+// the options have a store (a render's slices die with it: the tile bytes
+// are a fresh slice).
+type scratch struct {
+	chunks [][]orb.Point // point arena
+	cur    int           // the chunk being carved
+	found  []*layers.Feature
+	prs    []*prepared
+	cmds   []uint32
+	tags   []uint32
+	ends   []int32
+	types  []byte
+}
+
+// reset empties the scratch for reuse, keeping a bounded amount of memory.
+func (s *scratch) reset() {
+	if len(s.chunks) > 16 {
+		s.chunks = s.chunks[:16]
+	}
+	for i := range s.chunks {
+		s.chunks[i] = s.chunks[i][:0]
+	}
+	s.cur = 0
+	clear(s.found)
+	clear(s.prs)
+}
+
+// alloc returns an empty slice with room for n points, carved from the
+// arena (one allocation for many rings). The capacity is exact, so an
+// append beyond it (orb's clip does so) reallocates rather than run into a
+// neighbour.
 func (p *projector) alloc(n int) []orb.Point {
 	if n > 1024 {
 		return make([]orb.Point, 0, n)
 	}
-	if cap(p.arena)-len(p.arena) < n {
-		// Chunks grow with use so that a sparse tile stays cheap.
-		p.arena = make([]orb.Point, 0, min(8192, max(256, 2*cap(p.arena), n)))
+	s := p.s
+	for {
+		if s.cur == len(s.chunks) {
+			// Chunks grow with use so that a sparse tile stays cheap.
+			size := 256
+			if s.cur > 0 {
+				size = min(8192, 2*cap(s.chunks[s.cur-1]))
+			}
+			s.chunks = append(s.chunks, make([]orb.Point, 0, max(size, n)))
+		}
+		c := s.chunks[s.cur]
+		if cap(c)-len(c) >= n {
+			l := len(c)
+			s.chunks[s.cur] = c[:l+n]
+			return c[l : l : l+n]
+		}
+		s.cur++
 	}
-	l := len(p.arena)
-	p.arena = p.arena[:l+n]
-	return p.arena[l : l : l+n]
 }
 
 func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
 	e := float64(extent)
 	p := &projector{
+		s:     &scratch{},
 		z:     int(t.Z),
 		scale: e * math.Exp2(float64(t.Z)),
 		x0:    float64(t.X) * e,

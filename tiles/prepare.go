@@ -60,8 +60,22 @@ func sortedFields(s layers.Schema) []layers.Field {
 // changed features' preparation: entries are carried over from the previous
 // snapshot's table by pointer, and older tables are dropped.
 type store struct {
-	mu     sync.Mutex
-	layers map[string]*table
+	mu          sync.Mutex
+	layers      map[string]*table
+	scratchPool sync.Pool // of *scratch
+}
+
+// scratch takes working memory for a render; release gives it back.
+func (s *store) scratch() *scratch {
+	if x, ok := s.scratchPool.Get().(*scratch); ok {
+		return x
+	}
+	return &scratch{}
+}
+
+func (s *store) release(x *scratch) {
+	x.reset()
+	s.scratchPool.Put(x)
 }
 
 // table holds one snapshot's prepared features.

@@ -87,6 +87,10 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		seen[s.Schema.Name] = true
 	}
 	p := newProjector(t, o.Extent, o.Buffer)
+	if o.store != nil {
+		p.s = o.store.scratch()
+		defer o.store.release(p.s)
+	}
 	type part struct {
 		src   Source
 		msg   []byte // the layer message
@@ -111,7 +115,7 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 			pt.msg, pt.size = nil, 0
 			return nil
 		}
-		msg, err := encodeLayer(&l, o.Extent)
+		msg, err := encodeLayer(&l, o.Extent, p.s)
 		if err != nil {
 			return fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 		}
@@ -211,8 +215,8 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	if level > 0 {
 		minSize = math.Exp2(float64(level - 1))
 	}
-	found := p.found[:0]
-	defer func() { p.found = found[:0] }()
+	found := p.s.found[:0]
+	defer func() { p.s.found = found[:0] }()
 	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
 		if f.Geometry != nil {
 			found = append(found, f)
@@ -229,7 +233,8 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		return l
 	}
 	slices.SortFunc(found, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
-	prs := make([]*prepared, len(found))
+	prs := slices.Grow(p.s.prs[:0], len(found))[:len(found)]
+	p.s.prs = prs
 	prep.prepareAll(found, fields, prs)
 	l.features = make([]feature, 0, len(found))
 	for i, f := range found {
