@@ -43,6 +43,7 @@ func ParseMetric(s string) (Metric, error) {
 	return Time, fmt.Errorf("network: unknown metric %q (time, distance)", s)
 }
 
+// String is the metric's name as the API spells it.
 func (m Metric) String() string {
 	if m == Distance {
 		return "distance"
@@ -93,9 +94,11 @@ type Graph struct {
 	// rFirst/rEdge list each node's incoming edges (the reversed graph).
 	rFirst []int32
 	rEdge  []int32
-	// rTail repeats the tails in reversed-graph order so the reversed
-	// search reads them contiguously.
+	// rTail and rCost repeat tails and costs (per metric) in
+	// reversed-graph order so the reversed search reads them
+	// contiguously instead of jumping through rEdge.
 	rTail []int32
+	rCost [2][]float64
 
 	// Segments: straight pieces between two junctions, in both directions.
 	segA, segB   []int32 // original node ids
@@ -147,7 +150,7 @@ func (g *Graph) Weights(m Metric) []float64 {
 // MemoryBytes estimates the memory the graph's arrays hold.
 func (g *Graph) MemoryBytes() int {
 	n, e, s := len(g.Coords), len(g.Head), len(g.segA)
-	return n*(16+8+4+4+4+4) + e*(4+4+8+8+4+4+4+4) + s*(4+4+8+4+1) + s*80 // last term: R-tree entries, roughly
+	return n*(16+8+4+4+4+4) + e*(4+4+8+8+4+4+4+4+16) + s*(4+4+8+4+1) + s*80 // last term: R-tree entries, roughly
 }
 
 // projection is a local equirectangular projection in metres, accurate
@@ -267,8 +270,10 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 		fill[h]++
 	}
 	g.rTail = make([]int32, m)
+	g.rCost[Time], g.rCost[Distance] = make([]float64, m), make([]float64, m)
 	for i, e := range g.rEdge {
 		g.rTail[i] = g.Tail[e]
+		g.rCost[Time][i], g.rCost[Distance][i] = g.Seconds[e], g.Metres[e]
 	}
 	// Segment → edges.
 	ns := len(g.segA)

@@ -121,7 +121,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	var order []int32
 	q, gen := &st.queue, st.gen
 	lab := st.lab
-	rFirst, rEdge, rTail := g.rFirst, g.rEdge, g.rTail
+	rFirst, rEdge, rTail, rw := g.rFirst, g.rEdge, g.rTail, g.rCost[m]
 	for q.size > 0 && len(order) < k {
 		it := q.pop()
 		u := it.node
@@ -146,16 +146,15 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 			}
 		}
 		for i := rFirst[u]; i < rFirst[u+1]; i++ {
-			e := rEdge[i]
-			if blocked != nil && blocked.Has(e) {
+			if blocked != nil && blocked.Has(rEdge[i]) {
 				continue
 			}
-			v, d := rTail[i], it.key+w[e]
+			v, d := rTail[i], it.key+rw[i]
 			l := &lab[v]
 			if l.stamp == gen && l.dist <= d { // also true for settled nodes
 				continue
 			}
-			l.stamp, l.dist, l.parent = gen, d, e
+			l.stamp, l.dist, l.parent = gen, d, rEdge[i]
 			q.push(d, v)
 		}
 	}
