@@ -340,13 +340,11 @@ func styleMatch(field string, pairsAndDefault ...any) []any {
 	return append([]any{"match", styleGet(field)}, pairsAndDefault...)
 }
 
-var styleFont = []string{FontStack}
-
 // styleLabel is a symbol layer with the page's text defaults.
 func styleLabel(s layers.Schema, id, field string, size any, color string, minZoom, maxZoom float64, extra map[string]any) StyleLayer {
 	layout := map[string]any{
 		"text-field":          []any{"coalesce", styleGet(field), styleGet("name"), ""},
-		"text-font":           styleFont,
+		"text-font":           []string{FontStack},
 		"text-size":           size,
 		"text-max-width":      8,
 		"text-padding":        4,
@@ -400,14 +398,24 @@ func styleCircle(s layers.Schema, color, radius any, stroke string, minZoom floa
 		Metadata: map[string]any{"onemap:layer": s.Name, "onemap:role": "point"}}
 }
 
-// Colours shared by the style and the page's legend (static/app.js).
-var (
-	hazardClassColors = []any{"industrial", "#ff8a3d", "crowded", "#ffd23f", "public_facility", "#4dd0e1", "chemicals", "#c061ff", "#bbbbbb"}
-	riskLevelColors   = []any{1, "#ff2d2d", 2, "#ff8c1a", 3, "#ffd60a", 4, "#3d8bff", "#888888"}
-	floodStateColors  = []any{"normal", "#2ecc71", "warning", "#ffb020", "alarm", "#ff3b30", "#888888"}
-	// warningColors colour school-place pressure levels (red/orange/yellow/green).
-	warningColors = []any{"red", "#ff3b30", "orange", "#ff9500", "yellow", "#ffd60a", "green", "#34c759", "#8e8e93"}
-)
+// The colours of classes, levels and states, as match pairs and a
+// fallback; static/app.js draws the legend with the same colours.
+func hazardClassColors() []any {
+	return []any{"industrial", "#ff8a3d", "crowded", "#ffd23f", "public_facility", "#4dd0e1", "chemicals", "#c061ff", "#bbbbbb"}
+}
+
+func riskLevelColors() []any {
+	return []any{1, "#ff2d2d", 2, "#ff8c1a", 3, "#ffd60a", 4, "#3d8bff", "#888888"}
+}
+
+func floodStateColors() []any {
+	return []any{"normal", "#2ecc71", "warning", "#ffb020", "alarm", "#ff3b30", "#888888"}
+}
+
+// warningColors colour school-place pressure levels (red/orange/yellow/green).
+func warningColors() []any {
+	return []any{"red", "#ff3b30", "orange", "#ff9500", "yellow", "#ffd60a", "green", "#34c759", "#8e8e93"}
+}
 
 // layerStyle is the style of one onemap layer: its geometry layers and its labels.
 func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
@@ -466,18 +474,18 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 		}
 	case layers.Hazards:
 		level := []any{"match", styleGet("risk_level"), 1, 1.0, 2, 0.85, 3, 0.7, 0.6}
-		geo = []StyleLayer{styleCircle(s, styleMatch("class", hazardClassColors...),
+		geo = []StyleLayer{styleCircle(s, styleMatch("class", hazardClassColors()...),
 			styleZoom(1.5, 10, []any{"*", 5, level}, 16, []any{"*", 10, level}), "#0a0f1a", minZ)}
-		geo[0].Paint["circle-stroke-color"] = append([]any{"match", styleGet("risk_level")}, riskLevelColors...)
+		geo[0].Paint["circle-stroke-color"] = append([]any{"match", styleGet("risk_level")}, riskLevelColors()...)
 		geo[0].Paint["circle-stroke-width"] = styleZoom(1, 10, 1.5, 16, 2.5)
 		labels = []StyleLayer{styleLabel(s, "hazards-label", "name", 11, "#ffc9a3", 15.5, 0, map[string]any{"text-offset": []any{0, 1.2}, "text-anchor": "top"})}
 	case layers.FloodPoints:
 		geo = []StyleLayer{
 			{ID: "flood_points-halo", Type: "circle", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
 				Filter: []any{"!=", styleGet("state"), "normal"},
-				Paint: map[string]any{"circle-color": styleMatch("state", floodStateColors...), "circle-opacity": 0.25,
+				Paint: map[string]any{"circle-color": styleMatch("state", floodStateColors()...), "circle-opacity": 0.25,
 					"circle-radius": styleZoom(1.5, 10, 10, 16, 20), "circle-blur": 0.4}, Metadata: meta("point")},
-			styleCircle(s, styleMatch("state", floodStateColors...),
+			styleCircle(s, styleMatch("state", floodStateColors()...),
 				styleZoom(1.5, 10, styleMatch("state", "normal", 3, 5), 16, styleMatch("state", "normal", 6, 9)), "#0a0f1a", minZ),
 		}
 		labels = []StyleLayer{styleLabel(s, "flood_points-label", "name", 11, "#bfe9ff", 15.5, 0, map[string]any{"text-offset": []any{0, 1.2}, "text-anchor": "top"})}
@@ -529,7 +537,7 @@ func genericStyle(s layers.Schema) (geo, labels []StyleLayer) {
 	meta := func(role string) map[string]any { return map[string]any{"onemap:layer": s.Name, "onemap:role": role} }
 	var color any = "#9aa7bd"
 	if f := warningField(s); f != "" {
-		color = styleMatch(f, warningColors...)
+		color = styleMatch(f, warningColors()...)
 	}
 	hidden := map[string]any{"visibility": "none"}
 	minZ := float64(s.MinZoom)
