@@ -608,6 +608,8 @@ type sitingResponse struct {
 	Model      string   `json:"model"`
 	Chosen     []int    `json:"chosen"`
 	Objective  float64  `json:"objective"`
+	// LowerBound bounds the optimum from below; for MCLP, a maximisation,
+	// it is the objective found and UpperBound is the proven bound.
 	LowerBound *float64 `json:"lower_bound,omitempty"`
 	UpperBound *float64 `json:"upper_bound,omitempty"`
 	Optimal    bool     `json:"optimal"`
@@ -788,7 +790,10 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 		sol.Chosen, sol.Objective, sol.Optimal, sol.Assignment, sol.Covered, sol.Seconds
 	b := sol.Bound
 	if model == siting.MCLP {
-		resp.UpperBound = &b
+		// A maximisation: the proven bound is from above, and the best
+		// covered weight found is itself the lower bound.
+		lb := sol.Objective
+		resp.UpperBound, resp.LowerBound = &b, &lb
 	} else {
 		resp.LowerBound = &b
 	}
