@@ -605,9 +605,9 @@ type site struct {
 }
 
 type sitingResponse struct {
-	Model      string   `json:"model"`
-	Chosen     []int    `json:"chosen"`
-	Objective  float64  `json:"objective"`
+	Model     string  `json:"model"`
+	Chosen    []int   `json:"chosen"`
+	Objective float64 `json:"objective"`
 	// LowerBound bounds the optimum from below; for MCLP, a maximisation,
 	// it is the objective found and UpperBound is the proven bound.
 	LowerBound *float64 `json:"lower_bound,omitempty"`
