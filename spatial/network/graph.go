@@ -367,48 +367,73 @@ func (g *Graph) expandRestrictions(raw []rawEdge, rs []Restriction, index map[in
 	if len(rules) == 0 {
 		return raw
 	}
+	// One copy per via node, restricted incoming way and the node that
+	// way arrives from: the arrival side tells a U-turn (back to that
+	// node along the same way) from going straight on.
 	type key struct {
-		v   int32
-		way int64
+		v    int32
+		way  int64
+		from int32
 	}
+	type arrival struct {
+		way  int64
+		from int32
+		copy int32
+	}
+	seen := map[key]bool{}
+	var keys []key
+	for _, e := range raw {
+		if ru := rules[e.head]; ru != nil && ru[e.way] != nil {
+			k := key{e.head, e.way, e.tail}
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.v != b.v {
+			return a.v < b.v
+		}
+		if a.way != b.way {
+			return a.way < b.way
+		}
+		return a.from < b.from
+	})
 	copyOf := map[key]int32{}
-	vias := make([]int32, 0, len(rules))
-	for v := range rules {
-		vias = append(vias, v)
+	copiesAt := map[int32][]arrival{}
+	for _, k := range keys {
+		c := int32(len(g.Coords))
+		g.Coords = append(g.Coords, g.Coords[k.v])
+		g.Key = append(g.Key, g.Key[k.v])
+		g.Orig = append(g.Orig, k.v)
+		copyOf[k] = c
+		copiesAt[k.v] = append(copiesAt[k.v], arrival{k.way, k.from, c})
 	}
-	sort.Slice(vias, func(i, j int) bool { return vias[i] < vias[j] })
-	copiesAt := map[int32][]int64{}
-	for _, v := range vias {
-		froms := make([]int64, 0, len(rules[v]))
-		for w := range rules[v] {
-			froms = append(froms, w)
-		}
-		sort.Slice(froms, func(i, j int) bool { return froms[i] < froms[j] })
-		for _, w := range froms {
-			c := int32(len(g.Coords))
-			g.Coords = append(g.Coords, g.Coords[v])
-			g.Key = append(g.Key, g.Key[v])
-			g.Orig = append(g.Orig, v)
-			copyOf[key{v, w}] = c
-		}
-		copiesAt[v] = froms
-	}
-	allowed := func(ru *rule, to int64) bool {
+	// allowed reports whether a vehicle that arrived at the via node by
+	// way a.way from node a.from may leave by edge e. A restriction onto
+	// the way it came by forbids only turning back.
+	allowed := func(ru *rule, a arrival, e rawEdge) bool {
 		if len(ru.only) > 0 {
-			return ru.only[to]
+			return ru.only[e.way]
 		}
-		return !ru.no[to]
+		if !ru.no[e.way] {
+			return true
+		}
+		return e.way == a.way && e.head != a.from
 	}
 	out := make([]rawEdge, 0, len(raw)+len(raw)/8)
 	for _, e := range raw {
-		if c, ok := copyOf[key{e.head, e.way}]; ok {
+		orig := e
+		if c, ok := copyOf[key{e.head, e.way, e.tail}]; ok {
 			e.head = c
 		}
 		out = append(out, e)
-		for _, w := range copiesAt[e.tail] {
-			if allowed(rules[e.tail][w], e.way) {
+		for _, a := range copiesAt[orig.tail] {
+			if allowed(rules[orig.tail][a.way], a, orig) {
 				d := e
-				d.tail = copyOf[key{e.tail, w}]
+				d.tail = a.copy
 				out = append(out, d)
 			}
 		}

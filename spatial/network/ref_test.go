@@ -67,9 +67,10 @@ func newRef(ways []Way, rs []Restriction) *refGraph {
 	return r
 }
 
-// refState is a node reached by a way (way 0: standing at the node).
+// refState is a node reached by a way from a previous node (way 0:
+// standing at the node).
 type refState struct {
-	node, way int64
+	node, way, prev int64
 }
 
 type refItem struct {
@@ -90,14 +91,20 @@ func (h *refHeap) Pop() any {
 	return x
 }
 
-func (r *refGraph) allowed(via, from, to int64, turns bool) bool {
+// allowed reports whether a vehicle that reached via by way from (coming
+// from node prev) may leave by way to towards node next. A restriction
+// onto the way it came by forbids turning back only.
+func (r *refGraph) allowed(via, from, prev, to, next int64, turns bool) bool {
 	if !turns || from == 0 {
 		return true
 	}
 	if o := r.only[via][from]; len(o) > 0 {
 		return o[to]
 	}
-	return !r.no[via][from][to]
+	if !r.no[via][from][to] {
+		return true
+	}
+	return from == to && next != prev
 }
 
 // dijkstra returns the cost to every node (the cheapest over the ways it
@@ -120,16 +127,16 @@ func (r *refGraph) dijkstra(starts map[refState]float64, metric Metric, turns bo
 		}
 		done[it.s] = true
 		for _, e := range r.adj[it.s.node] {
-			if !r.allowed(it.s.node, it.s.way, e.way, turns) {
+			if !r.allowed(it.s.node, it.s.way, it.s.prev, e.way, e.to, turns) {
 				continue
 			}
 			c := e.seconds
 			if metric == Distance {
 				c = e.metres
 			}
-			ns := refState{e.to, e.way}
+			ns := refState{e.to, e.way, it.s.node}
 			if !turns {
-				ns.way = 0
+				ns = refState{node: e.to}
 			}
 			if old, ok := dist[ns]; !ok || it.d+c < old {
 				dist[ns] = it.d + c
@@ -204,13 +211,13 @@ func (r *refGraph) pointStarts(g *Graph, s Snap, m Metric) map[refState]float64 
 	starts := map[refState]float64{}
 	ka, kb := g.Key[g.segA[s.Seg]], g.Key[g.segB[s.Seg]]
 	if c, ok := r.segCost(ka, kb, s.RoadID, m); ok {
-		starts[refState{kb, s.RoadID}] = (1 - s.Frac) * c
+		starts[refState{kb, s.RoadID, ka}] = (1 - s.Frac) * c
 	}
 	if c, ok := r.segCost(kb, ka, s.RoadID, m); ok {
-		starts[refState{ka, s.RoadID}] = s.Frac * c
+		starts[refState{ka, s.RoadID, kb}] = s.Frac * c
 	}
 	if s.Node >= 0 {
-		starts[refState{g.Key[s.Node], 0}] = 0
+		starts[refState{node: g.Key[s.Node]}] = 0
 	}
 	return starts
 }
@@ -243,7 +250,7 @@ func (r *refGraph) pointCost(g *Graph, dist map[refState]float64, s, t Snap, m M
 			return
 		}
 		for st, d := range dist {
-			if st.node == from && r.allowed(from, st.way, t.RoadID, turns) {
+			if st.node == from && r.allowed(from, st.way, st.prev, t.RoadID, to, turns) {
 				best = math.Min(best, d+f*c)
 			}
 		}
