@@ -11,20 +11,33 @@ import (
 // radius: maximise the weight of clients within the radius of an open site
 // (Church & ReVelle 1974). It keeps per client how many open sites cover it.
 type coverer struct {
-	in     *instance
-	w      []float64 // client weights for this problem
-	cov    [][]int   // per column: clients it covers
-	k      int       // sites open in total (existing included)
-	count  []int
-	isOpen []bool
-	open   []int
-	value  float64
-	mark   []bool
+	in       *instance
+	w        []float64 // client weights for this problem
+	cov      [][]int   // per column: clients it covers
+	k        int       // sites open in total (existing included)
+	count    []int
+	isOpen   []bool
+	open     []int
+	value    float64
+	mark     []bool
+	integral bool // every weight is an integer: bounds round down
+	// target, when > 0, turns solve into a decision: can k sites cover
+	// this much weight? The search stops once it is reached and prunes
+	// what cannot reach it.
+	target float64
+	// noEnumerate skips trying every combination (tests use it to reach
+	// the branch-and-bound on small instances).
+	noEnumerate bool
 }
 
 func (in *instance) newCoverer(radius float64, w []float64, k int) *coverer {
 	cv := &coverer{in: in, w: w, k: k, cov: make([][]int, in.m), count: make([]int, in.n),
-		isOpen: make([]bool, in.m), mark: make([]bool, in.n)}
+		isOpen: make([]bool, in.m), mark: make([]bool, in.n), integral: true}
+	for _, x := range w {
+		if x != math.Trunc(x) {
+			cv.integral = false
+		}
+	}
 	for i := 0; i < in.n; i++ {
 		for j, c := range in.c[i*in.m : (i+1)*in.m] {
 			if c <= radius {
@@ -161,78 +174,109 @@ func (cv *coverer) descend(ctx context.Context) {
 	}
 }
 
-// bound is a Lagrangian upper bound on the covered weight: relaxing
-// z_i ≤ Σ_{j covers i} y_j with μ_i ≥ 0 gives
+// coverLR is the Lagrangian relaxation of the MCLP's coverage constraints
+// z_i ≤ Σ_{j covers i} y_j with multipliers μ_i ≥ 0:
 //
-//	U(μ) = Σ_i max(0, w_i − μ_i) + max { Σ_j y_j Σ_{i ∈ cov(j)} μ_i : Σ y = k, forced y = 1 },
+//	U(μ) = Σ_i max(0, w_i − μ_i) + max { Σ_j y_j Σ_{i ∈ cov(j)} μ_i : Σ y ≤ k, fixed y },
 //
-// minimised by subgradient steps. lb is the best known covered weight.
-func (cv *coverer) bound(ctx context.Context, lb float64, iters int) float64 {
-	in := cv.in
-	mu := make([]float64, in.n)
-	for i := range mu {
-		mu[i] = cv.w[i] / 2
+// an upper bound on the covered weight for every μ, minimised by
+// subgradient steps.
+type coverLR struct {
+	cv    *coverer
+	mu    []float64
+	score []float64
+	g     []float64
+	free  []int
+}
+
+func (cv *coverer) newLR() *coverLR {
+	lr := &coverLR{cv: cv, mu: make([]float64, cv.in.n), score: make([]float64, cv.in.m), g: make([]float64, cv.in.n)}
+	for i := range lr.mu {
+		lr.mu[i] = cv.w[i] / 2
 	}
-	score := make([]float64, in.m)
-	g := make([]float64, in.n)
-	free := make([]int, 0, in.m)
+	return lr
+}
+
+// eval returns U(μ) and the selected columns (fixed open first), leaving
+// the free columns sorted by decreasing score in lr.free and the
+// subgradient of U in lr.g.
+func (lr *coverLR) eval(fixOpen, fixClosed []bool) (float64, []int) {
+	cv := lr.cv
+	in := cv.in
+	U := 0.0
+	for i, x := range lr.mu {
+		if cv.w[i] > x {
+			U += cv.w[i] - x
+			lr.g[i] = -1
+		} else {
+			lr.g[i] = 0
+		}
+	}
+	var sel []int
+	lr.free = lr.free[:0]
+	for j := 0; j < in.m; j++ {
+		if fixClosed[j] {
+			continue
+		}
+		sc := 0.0
+		for _, i := range cv.cov[j] {
+			sc += lr.mu[i]
+		}
+		lr.score[j] = sc
+		if fixOpen[j] {
+			sel = append(sel, j)
+			U += sc
+		} else {
+			lr.free = append(lr.free, j)
+		}
+	}
+	slices.SortFunc(lr.free, func(a, b int) int {
+		if lr.score[a] > lr.score[b] {
+			return -1
+		}
+		if lr.score[a] < lr.score[b] {
+			return 1
+		}
+		return a - b
+	})
+	for _, j := range lr.free[:max(0, min(cv.k-len(sel), len(lr.free)))] {
+		sel = append(sel, j)
+		U += lr.score[j]
+	}
+	for _, j := range sel {
+		for _, i := range cv.cov[j] {
+			lr.g[i]++
+		}
+	}
+	return U, sel
+}
+
+// run takes subgradient steps and returns the least bound found (its
+// multipliers left in lr.mu). lb is the best covered weight known.
+func (lr *coverLR) run(ctx context.Context, fixOpen, fixClosed []bool, lb float64, iters, patience int, theta float64) float64 {
 	best := math.Inf(1)
-	theta, stale := 2.0, 0
+	bestMu := slices.Clone(lr.mu)
+	stale := 0
 	for it := 0; it < iters && theta > 1e-4; it++ {
 		if it%32 == 0 && ctx.Err() != nil {
 			break
 		}
-		U := 0.0
-		for i, x := range mu {
-			if cv.w[i] > x {
-				U += cv.w[i] - x
-				g[i] = -1
-			} else {
-				g[i] = 0
-			}
-		}
-		free = free[:0]
-		nOpen := 0
-		for j := 0; j < in.m; j++ {
-			s := 0.0
-			for _, i := range cv.cov[j] {
-				s += mu[i]
-			}
-			score[j] = s
-			if in.forced[j] {
-				U += s
-				nOpen++
-				for _, i := range cv.cov[j] {
-					g[i]++
-				}
-			} else {
-				free = append(free, j)
-			}
-		}
-		need := cv.k - nOpen
-		if need > 0 {
-			sort.Slice(free, func(x, y int) bool { return score[free[x]] > score[free[y]] })
-			for _, j := range free[:min(need, len(free))] {
-				U += score[j]
-				for _, i := range cv.cov[j] {
-					g[i]++
-				}
-			}
-		}
+		U, _ := lr.eval(fixOpen, fixClosed)
 		if U < best-1e-9*math.Max(1, U) {
 			best, stale = U, 0
-		} else if stale++; stale >= 20 {
+			copy(bestMu, lr.mu)
+		} else if stale++; stale >= patience {
 			theta /= 2
 			stale = 0
 		}
-		if best-lb <= 1e-9*math.Max(1, lb) {
+		if lr.cv.closes(best, lb) {
 			break
 		}
 		norm := 0.0
-		for i, x := range g {
+		for i, x := range lr.g {
 			// Projected: a zero multiplier cannot fall further.
-			if mu[i] == 0 && x > 0 {
-				g[i] = 0
+			if lr.mu[i] == 0 && x > 0 {
+				lr.g[i] = 0
 				continue
 			}
 			norm += x * x
@@ -240,12 +284,117 @@ func (cv *coverer) bound(ctx context.Context, lb float64, iters int) float64 {
 		if norm == 0 {
 			break
 		}
-		t := theta * (U - lb) / norm
-		for i, x := range g {
-			mu[i] = math.Max(0, mu[i]-t*x)
+		t := theta * math.Max(U-lb, 1e-6*math.Max(1, U)) / norm
+		for i, x := range lr.g {
+			lr.mu[i] = math.Max(0, lr.mu[i]-t*x)
 		}
 	}
+	copy(lr.mu, bestMu)
 	return best
+}
+
+// closes reports whether an upper bound u leaves nothing better than lb
+// (rounding down when every weight is an integer).
+func (cv *coverer) closes(u, lb float64) bool {
+	if cv.integral {
+		return math.Floor(u+1e-6) <= lb+1e-9
+	}
+	return u <= lb+1e-9*math.Max(1, lb)
+}
+
+// coverSearch is a depth-first branch-and-bound for the MCLP on the
+// Lagrangian bound, with reduced-cost fixing at every node.
+type coverSearch struct {
+	cv    *coverer
+	lr    *coverLR
+	best  []int
+	value float64
+}
+
+func (cs *coverSearch) branch(ctx context.Context, fixOpen, fixClosed []bool, depth int) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	cv := cs.cv
+	cs.lr.run(ctx, fixOpen, fixClosed, cs.value, 60, 5, 1)
+	if ctx.Err() != nil {
+		return false
+	}
+	U, sel := cs.lr.eval(fixOpen, fixClosed)
+	if cv.closes(U, cs.floor()) {
+		return true
+	}
+	// The relaxed choice, improved, may beat the incumbent.
+	cv.reset(sel)
+	if depth < 4 {
+		cv.descend(ctx)
+	}
+	if cv.value > cs.value+1e-12 {
+		cs.value, cs.best = cv.value, slices.Clone(cv.open)
+		if cs.reached() || cv.closes(U, cs.floor()) {
+			return true
+		}
+	}
+	fixOpen, fixClosed = slices.Clone(fixOpen), slices.Clone(fixClosed)
+	nOpen := 0
+	for _, j := range sel {
+		if fixOpen[j] {
+			nOpen++
+		}
+	}
+	need := cv.k - nOpen
+	free := cs.lr.free
+	if need > 0 && need < len(free) {
+		last, next := cs.lr.score[free[need-1]], cs.lr.score[free[need]]
+		for k, j := range free {
+			if k < need {
+				if cv.closes(U-cs.lr.score[j]+next, cs.floor()) {
+					fixOpen[j] = true
+				}
+			} else if cv.closes(U-last+cs.lr.score[j], cs.floor()) {
+				fixClosed[j] = true
+			}
+		}
+	}
+	// Branch on the selected free column with the smallest score.
+	bj, low := -1, math.Inf(1)
+	for _, j := range sel {
+		if !fixOpen[j] && cs.lr.score[j] < low {
+			bj, low = j, cs.lr.score[j]
+		}
+	}
+	if bj < 0 {
+		return true // every selected column is fixed: the node is solved
+	}
+	saved := slices.Clone(cs.lr.mu)
+	fixOpen[bj] = true
+	done := cs.branch(ctx, fixOpen, fixClosed, depth+1)
+	fixOpen[bj] = false
+	if cs.reached() {
+		return true
+	}
+	copy(cs.lr.mu, saved)
+	fixClosed[bj] = true
+	return cs.branch(ctx, fixOpen, fixClosed, depth+1) && done
+}
+
+// floor is the weight a node must be able to beat to be explored: the
+// incumbent's, or, in decision mode, just under the target.
+func (cs *coverSearch) floor() float64 {
+	if t := cs.cv.target; t > 0 {
+		below := t - 1e-9*math.Max(1, t)
+		if cs.cv.integral {
+			below = math.Ceil(t-1e-9) - 1
+		}
+		return math.Max(cs.value, below)
+	}
+	return cs.value
+}
+
+// reached reports a decision search whose target is met.
+func (cs *coverSearch) reached() bool {
+	t := cs.cv.target
+	return t > 0 && cs.value >= t-1e-9*math.Max(1, t)
 }
 
 // enumerable reports whether choosing need of free columns is small enough
@@ -309,8 +458,13 @@ func (cv *coverer) solve(ctx context.Context) (open []int, value, bound float64,
 	for _, c := range cv.cov {
 		pairs += len(c)
 	}
-	bound = cv.bound(ctx, value, max(50, min(3000, int(3e8)/pairs)))
-	if bound <= value+1e-9*math.Max(1, value) {
+	lr := cv.newLR()
+	fixOpen, fixClosed := slices.Clone(cv.in.forced), make([]bool, cv.in.m)
+	bound = lr.run(ctx, fixOpen, fixClosed, value, max(50, min(3000, int(3e8)/pairs)), 20, 2)
+	if cv.integral {
+		bound = math.Floor(bound + 1e-6)
+	}
+	if cv.closes(bound, value) {
 		return best, value, value, true
 	}
 	var forced, free []int
@@ -325,7 +479,7 @@ func (cv *coverer) solve(ctx context.Context) (open []int, value, bound float64,
 	if need > len(free) {
 		need = len(free)
 	}
-	if need > 0 && enumerable(len(free), need, cv.in.n) {
+	if need > 0 && !cv.noEnumerate && enumerable(len(free), need, cv.in.n) {
 		set := make([]int, 0, cv.k)
 		done := combinations(ctx, free, need, func(pick []int) {
 			set = append(append(set[:0], forced...), pick...)
@@ -339,7 +493,12 @@ func (cv *coverer) solve(ctx context.Context) (open []int, value, bound float64,
 			return best, value, value, true
 		}
 	}
-	return best, value, math.Max(bound, value), false
+	cs := &coverSearch{cv: cv, lr: lr, best: best, value: value}
+	done := cs.branch(ctx, fixOpen, fixClosed, 0)
+	if done {
+		return cs.best, cs.value, cs.value, true
+	}
+	return cs.best, cs.value, math.Max(bound, cs.value), false
 }
 
 // pad fills open up to k columns (cheapest first) so that solutions that
@@ -451,6 +610,7 @@ func (in *instance) lscp(ctx context.Context, _ uint64) (Solution, error) {
 			break
 		}
 		sub := in.newCoverer(in.radius, w, k)
+		sub.target = total
 		open, value, bound, ok := sub.solve(ctx)
 		if value >= total-0.5 {
 			best = slices.Clone(open)
@@ -496,6 +656,7 @@ func (in *instance) pcenter(ctx context.Context, seed uint64) Solution {
 	for lo < hi && ctx.Err() == nil {
 		mid := (lo + hi) / 2
 		cv := in.newCoverer(radii[mid], w, in.p)
+		cv.target = float64(in.n)
 		open, value, bound, ok := cv.solve(ctx)
 		switch {
 		case value >= float64(in.n)-0.5:

@@ -401,3 +401,62 @@ func TestCapacitatedSmall(t *testing.T) {
 		t.Errorf("optimal on only %d of %d", equal, trials)
 	}
 }
+
+// TestCoverSearch checks the MCLP branch-and-bound (enumeration switched
+// off) against enumeration, with fractional and integer weights, and its
+// decision mode (can k sites cover everyone?).
+func TestCoverSearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 23))
+	ctx := context.Background()
+	feasible := 0
+	for trial := 0; trial < 20; trial++ {
+		n, m := 40+rng.IntN(30), 14+rng.IntN(8)
+		pr := randomCosts(rng, n, m, trial%2 == 0)
+		if trial%2 == 1 {
+			for i := range pr.Weights {
+				pr.Weights[i] = 0.25 + rng.Float64()*9
+			}
+		}
+		k := 2 + rng.IntN(4)
+		pr.P, pr.Radius = k, 15+rng.Float64()*15
+		in, err := prepare(MCLP, pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		covers := func(o []int) float64 {
+			v := 0.0
+			for i := 0; i < n; i++ {
+				for _, j := range o {
+					if pr.Costs.At(i, j) <= pr.Radius {
+						v += pr.Weights[i]
+						break
+					}
+				}
+			}
+			return v
+		}
+		want := -brute(m, k, nil, func(o []int) float64 { return -covers(o) })
+		cv := in.newCoverer(pr.Radius, in.w, k)
+		cv.noEnumerate = true
+		open, value, bound, proven := cv.solve(ctx)
+		if !proven || math.Abs(value-want) > 1e-9*want || math.Abs(covers(open)-value) > 1e-9*want || bound < want-1e-9 {
+			t.Fatalf("trial %d (n %d m %d k %d): value %v (sites cover %v) bound %v proven %v, enumeration %v",
+				trial, n, m, k, value, covers(open), bound, proven, want)
+		}
+		// Decision: can k sites cover everyone (unit weights) at a wider radius?
+		pr.Radius = 35 + rng.Float64()*35
+		cvd := in.newCoverer(pr.Radius, in.unit(), k)
+		cvd.noEnumerate, cvd.target = true, float64(n)
+		_, dv, _, dp := cvd.solve(ctx)
+		all := brute(m, k, nil, func(o []int) float64 { return float64(n) - countCovered(pr, o) }) == 0
+		if !dp || (dv >= float64(n)) != all {
+			t.Fatalf("trial %d decision: covered %v of %d (proven %v), enumeration says all=%v", trial, dv, n, dp, all)
+		}
+		if all {
+			feasible++
+		}
+	}
+	if feasible == 0 || feasible == 20 {
+		t.Errorf("decisions all alike (%d of 20 feasible): the test does not exercise both outcomes", feasible)
+	}
+}
