@@ -437,7 +437,7 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 	case layers.Streets:
 		geo, labels = adminStyle(s, "#3fa6e0", styleZoom(1.4, 9, 1, 16, 3), minZ, "name", styleZoom(1, 10, 14, 13, 18), "#d3ecff", 10.5, 13.2)
 	case layers.Communities:
-		geo, labels = adminStyle(s, "#2f86b8", styleZoom(1.4, 11, 0.6, 17, 2), 11, "name", styleZoom(1, 12.5, 12, 15, 15), "#a9d3ef", 12.6, 15.2)
+		geo, labels = adminStyle(s, "#2f86b8", styleZoom(1.4, 11, 0.6, 17, 2), 11, "name", styleZoom(1, 12.5, 12, 15, 15), "#a9d3ef", 12.9, 15.2)
 	case layers.Grids:
 		geo, labels = adminStyle(s, "#2a6a92", styleZoom(1.4, 13, 0.4, 18, 1.4), 13, "code", styleZoom(1, 14.5, 10, 16.5, 12), "#86b6d6", 14.6, 16.6)
 	case layers.Buildings:

@@ -205,7 +205,7 @@ async function start() {
     bounds: bounds ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
     center: bounds ? undefined : config.center,
     zoom: bounds ? undefined : 12,
-    fitBoundsOptions: {padding: 24},
+    fitBoundsOptions: {padding: 24 * state.scale},
     fadeDuration: 150,
     localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif",
     attributionControl: {compact: false},
