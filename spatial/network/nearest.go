@@ -125,10 +125,9 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	for q.size > 0 && len(order) < k {
 		it := q.pop()
 		u := it.node
-		if lab[u].done == gen || it.key > lab[u].dist {
+		if it.key > lab[u].dist {
 			continue // superseded
 		}
-		lab[u].done = gen
 		if u >= n {
 			order = append(order, u-n)
 			continue

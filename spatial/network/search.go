@@ -22,14 +22,15 @@ type state struct {
 	direct []bool
 }
 
-// label is one node's search state, kept together for locality. Fields
-// are valid where stamp (labelled) or done (settled) equals the search's
-// generation.
+// label is one node's search state, kept together for locality (16
+// bytes). It is valid where stamp equals the search's generation. No
+// "settled" flag is needed: a node is queued again only with a strictly
+// lower key, so the entry whose key equals its label is its one live
+// entry, popped once.
 type label struct {
 	dist   float64
 	stamp  uint32
 	parent int32
-	done   uint32
 }
 
 type item struct {
@@ -200,13 +201,12 @@ func (g *Graph) forward(st *state, sources []Snap, m Metric, limit float64, bloc
 	for q.size > 0 {
 		it := q.pop()
 		u := it.node
-		if lab[u].done == gen || it.key > lab[u].dist {
+		if it.key > lab[u].dist {
 			continue // superseded
 		}
 		if it.key > limit {
 			break
 		}
-		lab[u].done = gen
 		st.settled = append(st.settled, u)
 		for e := first[u]; e < first[u+1]; e++ {
 			if blocked != nil && blocked.Has(e) {
@@ -249,7 +249,9 @@ func (g *Graph) Forward(sources []Snap, m Metric, limit float64, blocked *Blocke
 // Node returns the cost to node u and whether it was reached within the
 // limit.
 func (t *Tree) Node(u int32) (float64, bool) {
-	if l := t.st.lab[u]; l.done == t.st.gen {
+	// Every node labelled within the limit was settled before the
+	// search stopped.
+	if l := t.st.lab[u]; l.stamp == t.st.gen && l.dist <= t.limit {
 		return l.dist, true
 	}
 	return math.Inf(1), false
