@@ -463,7 +463,7 @@ func decodeGeometry(t GeomType, g []uint64) (orb.Geometry, error) {
 				return nil, fmt.Errorf("ring ends with command %d, want ClosePath", id)
 			}
 			r := orb.Ring(append(ls, ls[0]))
-			a := area2(r)
+			a := ringArea(r)
 			switch {
 			case a == 0:
 				return nil, errors.New("ring with zero area")
@@ -513,4 +513,15 @@ func (c *cursor) path(min uint64) (orb.LineString, error) {
 		ls = append(ls, p)
 	}
 	return ls, nil
+}
+
+// ringArea is the surveyor's formula over a closed ring in tile
+// coordinates (positive: clockwise with y down). Written apart from the
+// renderer's so that the decoder checks winding independently.
+func ringArea(r orb.Ring) float64 {
+	var s float64
+	for i := 1; i < len(r); i++ {
+		s += (r[i-1][0] - r[i][0]) * (r[i-1][1] + r[i][1])
+	}
+	return s / 2
 }
