@@ -583,8 +583,11 @@ type sitingRequest struct {
 	Radius   *float64     `json:"radius,omitempty"`
 	Capacity []float64    `json:"capacity,omitempty"`
 	// Supply is accepted as the candidates' capacities (one per column).
-	Supply    []float64 `json:"supply,omitempty"`
-	TimeLimit float64   `json:"time_limit_s,omitempty"`
+	Supply []float64 `json:"supply,omitempty"`
+	// SiteCapacity gives every candidate of the layer form one capacity
+	// (a standard facility size) for the capacitated p-median.
+	SiteCapacity float64 `json:"site_capacity,omitempty"`
+	TimeLimit    float64 `json:"time_limit_s,omitempty"`
 	// Layer form: candidates are supply_layer's features (capacity from
 	// supply_field); existing_layer's features are appended as existing
 	// columns.
@@ -740,9 +743,27 @@ func (m *Models) siting(w http.ResponseWriter, r *http.Request) error {
 		pr.Costs, pr.Weights = costs, dem.values
 		resp.CostSource, resp.Unsnapped, resp.DemandIDs = src, unsnapped, dem.ids
 		if model == siting.CapacitatedPMedian && pr.Capacity == nil {
-			pr.Capacity = append([]float64(nil), cand.values...)
-			for range len(cols) - len(cand.values) {
-				pr.Capacity = append(pr.Capacity, 0)
+			// Candidates hold supply_field; the resource's own facilities
+			// hold their capacity; other existing sites are not limited.
+			pr.Capacity = append([]float64(nil), cand.values[:nCand]...)
+			if req.SiteCapacity != 0 {
+				if !(req.SiteCapacity > 0) || math.IsInf(req.SiteCapacity, 0) {
+					return BadRequest("site_capacity", "must be finite and > 0")
+				}
+				for j := range pr.Capacity {
+					pr.Capacity[j] = req.SiteCapacity
+				}
+			}
+			total := 0.0
+			for _, x := range dem.values {
+				total += x
+			}
+			for k := nCand; k < len(cols); k++ {
+				c := total
+				if existing != nil && req.ExistingLayer == "" {
+					c = existing.values[k-nCand]
+				}
+				pr.Capacity = append(pr.Capacity, c)
 			}
 		}
 	} else {

@@ -167,6 +167,7 @@ func TestModelsBadInput(t *testing.T) {
 		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"required":[7]}`, 400, "required[0]"},
 		{"/api/models/siting", `{"model":"lscp","costs":[[1,2],[3,4]],"radius":0.5}`, 400, "radius"},
 		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"time_limit_s":600}`, 400, "time_limit_s"},
+		{"/api/models/siting", `{"resource":"elderly_care","model":"capacitated-p-median","p":1,"site_capacity":-5}`, 400, "site_capacity"},
 		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"supply":[1]}`, 400, "supply"},
 		{"/api/models/siting", `{"p":1,"costs":[[1,2],[3,4]],"supply":[1,-1]}`, 400, "supply[1]"},
 		{"/api/models/siting", `{"model":"capacitated-p-median","p":1,"costs":[[1,2],[3,4]],"supply":[1,1]}`, 400, "supply"},
@@ -287,6 +288,19 @@ func TestModelsOnDemo(t *testing.T) {
 			t.Errorf("siting %+v", sg.Sites)
 		}
 		t.Logf("suggest 3 elderly-care sites: objective %.0f bound %.0f optimal %v %.2fs", sg.Objective, *sg.LowerBound, sg.Optimal, sg.Seconds)
+		if !net {
+			// Capacitated: three new 300-bed homes beside the existing ones,
+			// none serving more than it holds.
+			var cp sitingResponse
+			if code := e.post(t, "/api/models/siting", `{"resource":"elderly_care","model":"capacitated-p-median","p":3,"site_capacity":300,"time_limit_s":2}`, &cp); code != 200 || len(cp.Chosen) != 3 {
+				t.Fatalf("capacitated %d %+v", code, cp.Chosen)
+			}
+			for _, s := range cp.Sites {
+				if !s.Existing && s.Demand > 300+1e-9 {
+					t.Errorf("new site %d serves %.1f beds of demand, capacity 300", s.Column, s.Demand)
+				}
+			}
+		}
 	}
 }
 
