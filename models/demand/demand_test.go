@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/onemap/onemap/data"
@@ -264,5 +265,32 @@ func TestBadChanges(t *testing.T) {
 	}
 	if _, err := Compute(in, "water", DefaultStandards(), GridLevel); err == nil {
 		t.Error("unknown resource accepted")
+	}
+}
+
+func TestRunCLI(t *testing.T) {
+	f, g := tiny()
+	d := &data.District{Layers: f, Groups: g}
+	var out, errb strings.Builder
+	if code := RunCLI(d, []string{"-resource", "elderly_care", "-level", "street"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	// S1: 1,200 aged 60+ → 42 beds against 30.
+	if !strings.Contains(out.String(), "S1") || !strings.Contains(out.String(), "42.0") || !strings.Contains(out.String(), "+12.0") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	out.Reset()
+	if code := RunCLI(d, []string{"-resource", "hospital_beds", "-level", "district", "-ratio", "10", "-json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var tb Table
+	if err := json.Unmarshal([]byte(out.String()), &tb); err != nil || !near(tb.Total.Demand, 117) { // 11,700 residents and floating × 10/1,000
+		t.Errorf("json %v: %+v", err, tb.Total)
+	}
+	for _, args := range [][]string{{"-resource", "water"}, {"-level", "city"}, {"extra"}, {"-ratio", "-3", "-resource", "jobs"}} {
+		errb.Reset()
+		if code := RunCLI(d, args, &out, &errb); code != 2 || errb.Len() == 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())
+		}
 	}
 }
