@@ -58,12 +58,28 @@ func (a *API) config(w http.ResponseWriter, r *http.Request) error {
 		synthetic = synthetic || l.Schema.Synthetic
 	}
 	out := map[string]any{"synthetic": synthetic, "basemap_url": a.cfg.BasemapURL, "layers": schemas}
+	var b orb.Bound
 	if d := a.district(); d != nil {
-		b := d.Geometry.Bound()
+		b = d.Geometry.Bound()
 		out["name"], out["name_en"] = d.Properties["name"], d.Properties["name_en"]
-		out["bounds"] = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-		out["center"] = b.Center()
+	} else {
+		// No admin layers (an OSM extract): frame everything there is.
+		first := true
+		for _, l := range a.c.Layers() {
+			if s := l.Snapshot(); s.Len() > 0 {
+				if first {
+					b, first = s.Bound(), false
+				} else {
+					b = b.Union(s.Bound())
+				}
+			}
+		}
+		if first {
+			return WriteJSON(w, http.StatusOK, "", out)
+		}
 	}
+	out["bounds"] = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	out["center"] = b.Center()
 	return WriteJSON(w, http.StatusOK, "", out)
 }
 
@@ -202,6 +218,22 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, http.StatusOK, "", map[string]any{"results": hits})
 }
 
+// count is the number of point features of layer inside area.
+func (a *API) count(layer string, area orb.Geometry) int {
+	l, ok := a.c.Layer(layer)
+	if !ok {
+		return 0
+	}
+	n := 0
+	l.Snapshot().Search(area.Bound(), func(f *layers.Feature) bool {
+		if p, ok := f.Geometry.(orb.Point); ok && spatial.Contains(area, p) {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
 func pick(best, r int) int {
 	if best < 0 || r < best {
 		return r
@@ -297,7 +329,9 @@ func (a *API) children(code string) []map[string]any {
 				b := f.Geometry.Bound()
 				kids = append(kids, map[string]any{"code": f.Properties["code"], "name": f.Properties["name"],
 					"name_en": f.Properties["name_en"], "level": f.Properties["level"], "id": f.ID,
-					"bbox": [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}})
+					"residents": f.Properties["residents"], "floating": f.Properties["floating"],
+					"hazards": a.count(layers.Hazards, f.Geometry),
+					"bbox":    [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}})
 			}
 			return true
 		})

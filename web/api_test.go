@@ -158,6 +158,11 @@ func TestLocateNearestStatsSearch(t *testing.T) {
 	if ds["hazards"].(map[string]any)["total"].(float64) != 25 || len(ds["children"].([]any)) != 1 {
 		t.Fatalf("district stats %v", ds)
 	}
+	cs := get(t, s, "/api/stats?code=C", 200)["children"].([]any)
+	if len(cs) != 2 || cs[0].(map[string]any)["hazards"].(float64) != 13 || cs[1].(map[string]any)["hazards"].(float64) != 12 ||
+		cs[0].(map[string]any)["residents"].(float64) != 100 {
+		t.Fatalf("children of C %v", cs)
+	}
 	sr := get(t, s, "/api/search?q=g2", 200)
 	if r := sr["results"].([]any); len(r) != 1 || r[0].(map[string]any)["code"] != "G2" {
 		t.Fatalf("search %v", sr)
