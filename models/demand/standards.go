@@ -37,10 +37,11 @@ func ParseResource(s string) (Resource, error) {
 //     national 13th Five-Year civil-affairs plan (民政事业发展第十三个五年规划,
 //     2016) set 35–40 elderly-care beds per 1,000 older people; the
 //     14th Five-Year plan for ageing and elderly services (“十四五”国家老龄事业
-//     发展和养老服务体系规划, 国发〔2021〕35号) moved to totals and a ≥ 55% share
-//     of nursing beds rather than a per-capita figure, so the lower end of
-//     the earlier range is used. These figures are quoted from the planning
-//     documents as commonly cited; check the text your city adopts.
+//     发展和养老服务体系规划, 国发〔2021〕35号) stresses the share of nursing
+//     beds (55% of institutional beds) rather than a per-capita figure, so
+//     the lower end of the earlier range is used. These figures are quoted
+//     as the plans are commonly cited, not checked against their full
+//     text here; use the figure your city adopts.
 //   - HospitalBedsPer1000 = 7.4 beds per 1,000 residents: the order of the
 //     2025 target for beds in all medical and health institutions (医疗卫生
 //     机构床位) in the National Health Commission's guiding principles for
