@@ -30,3 +30,25 @@ func TestBenchPgRoutingAgrees(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 }
+
+// BenchmarkVsPgRouting is the side-by-side run of `onemap bench dispatch`
+// (200 alarms per iteration); it reports the speed ratio.
+func BenchmarkVsPgRouting(b *testing.B) {
+	db := pgtest.New(b)
+	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	g, err := network.FromRoads(layers.NewSnapshot(1, d.Layers[layers.Roads]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		var out bytes.Buffer
+		res, err := BenchPgRouting(context.Background(), db.Pool, g, Sites(d.Layers[layers.FireStations]), 200, &out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Log("\n" + out.String())
+		b.ReportMetric(res.Ratio, "×-faster")
+		b.ReportMetric(float64(res.Onemap.P99.Microseconds()), "onemap-p99-µs")
+		b.ReportMetric(float64(res.PgRouting.P99.Microseconds()), "pgrouting-p99-µs")
+	}
+}

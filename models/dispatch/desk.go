@@ -65,10 +65,16 @@ type view struct {
 	closures []ClosureEntry
 	blocked  *network.Blocked
 	sites    *network.Sites // available stations
+	trees    *network.Trees // their shortest-path trees, when small enough
 	stations int            // all stations in the layer
 	circles  []Circle
 	minutes  float64
 }
+
+// TreeBudget is the most nodes × stations for which the desk keeps every
+// station's shortest-path trees (24 bytes each) and answers alarms from
+// them; above it, each alarm runs one search over the reversed graph.
+const TreeBudget = 2_000_000
 
 // Desk answers the fire desk's questions. It is safe for concurrent use.
 type Desk struct {
@@ -188,6 +194,10 @@ func (d *Desk) rebuild(v *view) error {
 		})
 	}
 	v.sites = v.g.SnapSites(sites, d.cfg.MaxSnap, blocked)
+	v.trees = nil
+	if v.g.Nodes()*len(v.sites.List) <= TreeBudget {
+		v.trees = v.g.Trees(v.sites)
+	}
 	for _, s := range v.sites.Unsnapped {
 		d.log.Warn("dispatch: fire station too far from the roads to route", "id", s.ID, "name", s.Name)
 	}
@@ -263,8 +273,13 @@ func (d *Desk) Nearest(pt orb.Point, k int, m network.Metric) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	return Answer{Alarm: pt, Snap: s, Metric: m, Available: len(v.sites.List), Stations: v.stations,
-		Units: v.g.Nearest(s, v.sites, k, m)}, nil
+	a := Answer{Alarm: pt, Snap: s, Metric: m, Available: len(v.sites.List), Stations: v.stations}
+	if v.trees != nil {
+		a.Units = v.trees.Nearest(s, k, m)
+	} else {
+		a.Units = v.g.Nearest(s, v.sites, k, m)
+	}
+	return a, nil
 }
 
 // Isochrone is the area reachable from pt within minutes under the current

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 
+	"github.com/onemap/onemap/layers/osm"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/planar"
@@ -556,4 +559,95 @@ func TestQueueOrder(t *testing.T) {
 			t.Errorf("only %d pops", len(want))
 		}
 	}
+}
+
+// TestTreesMatchNearest: answers from precomputed site trees equal the
+// reversed search's, on a grid with closures and on Monaco with its turn
+// restrictions.
+func TestTreesMatchNearest(t *testing.T) {
+	grid, err := Build(Grid(30, 30, 150, orb.Point{114.05, 22.55}, 21), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		g       *Graph
+		blocked *Blocked
+	}{{"grid", grid, nil}}
+	b, err := grid.Block([]Closure{{RoadID: 11}, {RoadID: 45}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		name    string
+		g       *Graph
+		blocked *Blocked
+	}{"grid closed", grid, b})
+	if x := loadExtractOrNil(t, "monaco.osm.pbf"); x != nil {
+		mg, err := FromOSM(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, struct {
+			name    string
+			g       *Graph
+			blocked *Blocked
+		}{"monaco", mg, nil})
+	}
+	for _, c := range cases {
+		rng := rand.New(rand.NewPCG(9, 9))
+		var sites []Site
+		for i, s := range randomPoints(t, c.g, rng, 10, 80) {
+			sites = append(sites, Site{ID: int64(i + 1), Point: s.Input})
+		}
+		ss := c.g.SnapSites(sites, 0, c.blocked)
+		trees := c.g.Trees(ss)
+		alarms := append(randomPoints(t, c.g, rng, 20, 80), randomPoints(t, c.g, rng, 10, 0)...)
+		for _, a := range alarms {
+			a, err := c.g.Snap(a.Input, 0, c.blocked)
+			if err != nil {
+				continue
+			}
+			for _, m := range []Metric{Time, Distance} {
+				want := c.g.Nearest(a, ss, 0, m)
+				got := trees.Nearest(a, 0, m)
+				if len(got) != len(want) {
+					t.Fatalf("%s: trees rank %d, search %d", c.name, len(got), len(want))
+				}
+				byID := map[int64]Ranked{}
+				for _, r := range want {
+					byID[r.ID] = r
+				}
+				for i, r := range got {
+					w := byID[r.ID]
+					cost, wcost := r.Seconds, w.Seconds
+					if m == Distance {
+						cost, wcost = r.Metres, w.Metres
+					}
+					if !near(cost, wcost) {
+						t.Errorf("%s %s unit %d: trees %.6f, search %.6f", c.name, m, r.ID, cost, wcost)
+					}
+					if rc := want[i].Seconds; m == Time && !near(r.Seconds, rc) {
+						t.Errorf("%s rank %d: trees %.6f, search %.6f", c.name, i, r.Seconds, rc)
+					}
+					if l, wl := geo.LengthHaversine(r.Route), geo.LengthHaversine(w.Route); math.Abs(l-wl) > 0.5 && math.Abs(cost-wcost) < 1e-9 && m == Distance {
+						t.Errorf("%s route lengths %.2f vs %.2f", c.name, l, wl)
+					}
+					if r.Route[0] != r.Snapped || r.Route[len(r.Route)-1] != a.Point {
+						t.Errorf("%s: route does not run from unit to alarm", c.name)
+					}
+				}
+			}
+		}
+	}
+}
+
+// loadExtractOrNil is loadExtract without the skip.
+func loadExtractOrNil(t *testing.T, name string) *osm.Extract {
+	path := filepath.Join(repoData(t), "osm", name)
+	if _, err := os.Stat(path); err != nil {
+		t.Logf("%s absent: that case is skipped", path)
+		return nil
+	}
+	return loadExtract(t, name)
 }
