@@ -35,7 +35,7 @@ type modelsEnv struct {
 	cat *layers.Catalog
 }
 
-func newModelsEnv(t *testing.T, withGraph bool) modelsEnv {
+func newModelsEnv(t testing.TB, withGraph bool) modelsEnv {
 	t.Helper()
 	d := demoDistrict()
 	cat := layers.NewCatalog()
@@ -368,5 +368,31 @@ func TestDemandEndpoint(t *testing.T) {
 	}
 	if n != 6 { // supply and gap of its community, street and the district
 		t.Errorf("%d changed figures, want 6", n)
+	}
+}
+
+// BenchmarkModelsDemo times the page's two model actions over HTTP on the
+// demo district with straight-line costs: a 2SFCA shortage map for
+// hospital beds and "suggest 3 sites" for elderly care (1,547 grid
+// candidates beside the existing homes).
+func BenchmarkModelsDemo(b *testing.B) {
+	e := newModelsEnv(b, false)
+	for _, c := range []struct{ name, path, body string }{
+		{"access", "/api/models/access", `{"resource":"hospital_beds","method":"2sfca","max_cost":15}`},
+		{"suggest", "/api/models/siting", `{"resource":"elderly_care","p":3,"cost":"line"}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				resp, err := http.Post(e.srv.URL+c.path, "application/json", strings.NewReader(c.body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
 	}
 }
