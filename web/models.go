@@ -29,11 +29,12 @@ import (
 //	POST /api/models/access   floating-catchment accessibility (2SFCA, E2SFCA, 3SFCA, gravity)
 //	POST /api/models/siting   p-median, capacitated p-median, MCLP, LSCP, p-center
 //	GET  /api/models/demand   demand by standard vs supply (?resource=&level=&scenario=&format=geojson)
+//	POST /api/models/layer    put the resource_access map layer (planner; ?resource=&scenario=&method=)
 //
-// Both POST forms take either a cost matrix (rows demand points/clients,
+// The access and siting forms take either a cost matrix (rows demand points/clients,
 // columns supply points/candidate sites) with value arrays in the same
 // order, or layer names from which the points, values and costs (road
-// minutes, or straight-line minutes) are computed. None of them writes.
+// minutes, or straight-line minutes) are computed; they only compute.
 // Demand scenarios are created, listed and compared through the generic
 // /api/scenarios routes (model "demand").
 //
@@ -98,13 +99,84 @@ func NewModels(cfg ModelsConfig) *Models {
 	return m
 }
 
-// Register adds the model routes to mux. The routes only compute, so none
-// needs a token.
+// Register adds the model routes to mux; putting the map layer needs the
+// planner role, the rest only compute.
 func (m *Models) Register(mux *http.ServeMux, log *slog.Logger, tokens Tokens) {
-	_ = tokens
 	mux.Handle("POST /api/models/access", Handle(log, m.access))
 	mux.Handle("POST /api/models/siting", Handle(log, m.siting))
 	mux.Handle("GET /api/models/demand", Handle(log, m.demand))
+	mux.Handle("POST /api/models/layer", Handle(log, tokens.Require(Planner, m.layer)))
+}
+
+// layer serves POST /api/models/layer?resource=&scenario=&method=: it puts
+// the resource_access layer into the catalog (planner role).
+func (m *Models) layer(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	n, err := m.PutLayer(r.Context(), q.Get("resource"), q.Get("scenario"), q.Get("method"))
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, "", map[string]any{"layer": demand.LayerName, "features": n,
+		"resource": q.Get("resource"), "scenario": q.Get("scenario")})
+}
+
+// PutLayer puts the resource_access layer for a resource (elderly_care,
+// hospital_beds, …) under a demand scenario ("" for the baseline) into the
+// catalog: each grid's demand, supply and gap by standard and its
+// accessibility score by method ("e2sfca" with the Luo & Qi steps when
+// empty), on road minutes when a network is loaded. It returns the
+// features put; the lead may call it at start-up so the page has the layer.
+func (m *Models) PutLayer(ctx context.Context, resource, scenarioID, method string) (int, error) {
+	r, err := demand.ParseResource(resource)
+	if err != nil {
+		return 0, BadRequest("resource", "%v", err)
+	}
+	if method == "" {
+		method = string(access.Enhanced)
+	}
+	in, st, err := m.scenarioInputs(ctx, scenarioID)
+	if err != nil {
+		return 0, err
+	}
+	t, err := demand.Compute(in, r, st, demand.GridLevel)
+	if err != nil {
+		return 0, err
+	}
+	var scores []float64
+	var reach []bool
+	if dem, sup, err := m.resourcePoints(ctx, resource, scenarioID); err == nil {
+		costs, _, _, err := m.costs(layerForm{}, dem.pts, sup.pts)
+		if err != nil {
+			return 0, err
+		}
+		opt := access.Options{Method: access.Method(method)}
+		if opt.Method == access.TwoStep {
+			opt.MaxCost = 15
+		}
+		res, err := access.Compute(dem.values, sup.values, costs, opt)
+		if err != nil {
+			return 0, accessError(err)
+		}
+		scores, reach = res.Scores, res.Reachable
+	} else if e, ok := err.(*Error); !ok || e.Status >= 500 {
+		return 0, err
+	}
+	l, ok := m.cfg.Catalog.Layer(layers.Grids)
+	if !ok {
+		return 0, Unprocessable("resource", "the catalog has no %s layer", layers.Grids)
+	}
+	var grids []layers.Feature
+	l.Snapshot().All(func(f *layers.Feature) bool {
+		grids = append(grids, *f)
+		return true
+	})
+	name := scenarioID
+	if name == "" {
+		name = scenario.Baseline
+	}
+	fs := demand.LayerFeatures(in, t, scores, reach, method, name, grids)
+	m.cfg.Catalog.Put(demand.LayerSchema(m.cfg.District != nil && m.cfg.District.Synthetic), fs)
+	return len(fs), nil
 }
 
 // inputs builds the demand model's inputs from the live layers and the

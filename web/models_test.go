@@ -52,7 +52,7 @@ func newModelsEnv(t testing.TB, withGraph bool) modelsEnv {
 	svc := scenario.NewService(scenario.NewMemory(), nil)
 	m := NewModels(ModelsConfig{Catalog: cat, District: d, Graph: func() *network.Graph { return g }, Scenarios: svc})
 	mux := http.NewServeMux()
-	m.Register(mux, slog.New(slog.NewTextHandler(io.Discard, nil)), Tokens{})
+	m.Register(mux, slog.New(slog.NewTextHandler(io.Discard, nil)), Tokens{"plan": Planner, "look": Viewer})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return modelsEnv{srv: srv, svc: svc, cat: cat}
@@ -394,5 +394,61 @@ func BenchmarkModelsDemo(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestModelsLayer: the resource_access layer is a planner's write; it puts
+// every grid with its gap and score into the catalog.
+func TestModelsLayer(t *testing.T) {
+	e := newModelsEnv(t, false)
+	post := func(path, token string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", e.srv.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if code, _ := post("/api/models/layer?resource=elderly_care", ""); code != 401 {
+		t.Errorf("no token: %d", code)
+	}
+	if code, _ := post("/api/models/layer?resource=elderly_care", "look"); code != 403 {
+		t.Errorf("viewer: %d", code)
+	}
+	if code, out := post("/api/models/layer?resource=water", "plan"); code != 400 || out["field"] != "resource" {
+		t.Errorf("bad resource: %d %v", code, out)
+	}
+	code, out := post("/api/models/layer?resource=hospital_beds", "plan")
+	if code != 200 || out["features"] != float64(len(demoDistrict().Layers[layers.Grids])) {
+		t.Fatalf("put: %d %v", code, out)
+	}
+	l, ok := e.cat.Layer(demand.LayerName)
+	if !ok {
+		t.Fatal("no resource_access layer")
+	}
+	n, scored := 0, 0
+	l.Snapshot().All(func(f *layers.Feature) bool {
+		n++
+		if s, ok := f.Properties["score"].(float64); ok && s >= 0 && !math.IsNaN(s) {
+			scored++
+		}
+		if _, ok := f.Properties["gap"].(float64); !ok {
+			t.Errorf("feature %d: no gap", f.ID)
+			return false
+		}
+		return true
+	})
+	if scored != n {
+		t.Errorf("%d of %d grids scored", scored, n)
+	}
+	// Parking has no supply layer: the layer still has demand, no score.
+	if code, out := post("/api/models/layer?resource=parking", "plan"); code != 200 {
+		t.Errorf("parking: %d %v", code, out)
 	}
 }

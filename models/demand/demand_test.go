@@ -294,3 +294,40 @@ func TestRunCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerFeatures: every property has its schema field's type, and grids
+// carry their gap and score.
+func TestLayerFeatures(t *testing.T) {
+	f, g := tiny()
+	in, _ := Build(f, g)
+	tb, _ := Compute(in, ElderlyCare, DefaultStandards(), GridLevel)
+	scores := []float64{0.5, 0, 1, 2}
+	reach := []bool{true, false, true, true}
+	fs := LayerFeatures(in, tb, scores, reach, "e2sfca", "baseline", f[layers.Grids])
+	if len(fs) != 4 {
+		t.Fatalf("%d features", len(fs))
+	}
+	schema := LayerSchema(true)
+	for _, ft := range fs {
+		for k, v := range ft.Properties {
+			fd, ok := schema.Field(k)
+			if !ok {
+				t.Fatalf("property %s not in the schema", k)
+			}
+			okType := map[layers.FieldType]bool{
+				layers.String: isType[string](v), layers.Float: isType[float64](v), layers.Bool: isType[bool](v), layers.Int: isType[int64](v),
+			}[fd.Type]
+			if !okType {
+				t.Errorf("%s = %T, schema says %s", k, v, fd.Type)
+			}
+		}
+	}
+	if fs[0].Properties["gap"] != 4.0 || fs[0].Properties["score"] != 0.5 || fs[1].Properties["reachable"] != false {
+		t.Errorf("G1/G2: %v %v", fs[0].Properties, fs[1].Properties)
+	}
+}
+
+func isType[T any](v any) bool {
+	_, ok := v.(T)
+	return ok
+}
