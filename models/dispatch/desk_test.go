@@ -305,3 +305,24 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 		d.Isochrone(p, 3)
 	}
 }
+
+// BenchmarkDeskNearest is the API's path: snap the alarm, rank every
+// available team with routes.
+func BenchmarkDeskNearest(b *testing.B) {
+	d, cat := demoDesk(b)
+	l, _ := cat.Layer(layers.Districts)
+	bd := l.Snapshot().Bound()
+	var pts []orb.Point
+	for i := 0; len(pts) < 500; i++ {
+		p := orb.Point{bd.Min[0] + float64(i%37)/37*(bd.Max[0]-bd.Min[0]), bd.Min[1] + float64(i%41)/41*(bd.Max[1]-bd.Min[1])}
+		if _, err := d.Nearest(p, 1, network.Time); err == nil {
+			pts = append(pts, p)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Nearest(pts[i%len(pts)], 0, network.Time); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
