@@ -6,6 +6,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
 )
@@ -35,10 +36,7 @@ type scratch struct {
 	cur    int           // the chunk being carved
 	found  []*layers.Feature
 	prs    []*prepared
-	cmds   []uint32
-	tags   []uint32
-	ends   []int32
-	types  []byte
+	feats  []*geojson.Feature // handed to mvt.Marshal, reused
 }
 
 // reset empties the scratch for reuse, keeping a bounded amount of memory.

@@ -20,7 +20,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // MaxZoom is the deepest zoom a tile may be requested at.
@@ -93,8 +92,8 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	}
 	type part struct {
 		src   Source
-		msg   []byte // the layer message
-		size  int    // its size within the tile message
+		msg   []byte // a tile message holding this one layer
+		size  int    // its length
 		level int
 		stuck bool
 		base  *layer // level 0 of a point layer, which thinning filters
@@ -119,7 +118,7 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		if err != nil {
 			return fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 		}
-		pt.msg, pt.size = msg, protowire.SizeTag(3)+protowire.SizeBytes(len(msg))
+		pt.msg, pt.size = msg, len(msg)
 		return nil
 	}
 	for _, s := range srcs {
@@ -175,16 +174,13 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		total += parts[big].size
 		parts[big].stuck = parts[big].size > before*9/10
 	}
-	// The tile message is its layers, each as field 3.
+	// Each part is a one-layer tile message; together they are the tile.
 	if total == 0 {
 		return nil, level, nil
 	}
 	b := make([]byte, 0, total)
 	for _, pt := range parts {
-		if pt.msg != nil {
-			b = protowire.AppendTag(b, 3, protowire.BytesType)
-			b = protowire.AppendBytes(b, pt.msg)
-		}
+		b = append(b, pt.msg...)
 	}
 	return b, level, nil
 }
