@@ -59,7 +59,8 @@ type NearestJSON struct {
 	Units         []UnitJSON    `json:"units"`
 }
 
-func round(v, unit float64) float64 { return math.Round(v/unit) * unit }
+// round1 rounds to one decimal (tenths of a second or metre).
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 // snapError turns a failed snap into a 422 naming the point's fields.
 func snapError(err error) error {
@@ -88,13 +89,13 @@ func (a *Dispatch) nearest(w http.ResponseWriter, r *http.Request) error {
 		return snapError(err)
 	}
 	out := NearestJSON{
-		Alarm: [2]float64{pt[0], pt[1]}, Snapped: geojson.Point(ans.Snap.Point), SnapDistanceM: round(ans.Snap.Metres, 0.1),
+		Alarm: [2]float64{pt[0], pt[1]}, Snapped: geojson.Point(ans.Snap.Point), SnapDistanceM: round1(ans.Snap.Metres),
 		RoadID: ans.Snap.RoadID, Metric: m.String(), K: k, Available: ans.Available, Stations: ans.Stations,
 		Units: make([]UnitJSON, 0, len(ans.Units)),
 	}
 	for i, u := range ans.Units {
-		out.Units = append(out.Units, UnitJSON{Rank: i + 1, ID: u.ID, Name: u.Name, ETA: round(u.Seconds, 0.1),
-			DistanceM: round(u.Metres, 0.1), Route: geojson.LineString(u.Route), Snapped: geojson.Point(u.Snapped)})
+		out.Units = append(out.Units, UnitJSON{Rank: i + 1, ID: u.ID, Name: u.Name, ETA: round1(u.Seconds),
+			DistanceM: round1(u.Metres), Route: geojson.LineString(u.Route), Snapped: geojson.Point(u.Snapped)})
 	}
 	return WriteJSON(w, http.StatusOK, "", out)
 }
@@ -159,7 +160,7 @@ func (a *Dispatch) isochrone(w http.ResponseWriter, r *http.Request) error {
 	f := geojson.NewFeature(iso.Polygon)
 	f.Properties = geojson.Properties{
 		"minutes": minutes, "cell_m": iso.Cell, "method": "network",
-		"snapped": [2]float64{iso.Source.Point[0], iso.Source.Point[1]}, "snap_distance_m": round(iso.Source.Metres, 0.1),
+		"snapped": [2]float64{iso.Source.Point[0], iso.Source.Point[1]}, "snap_distance_m": round1(iso.Source.Metres),
 	}
 	return WriteJSON(w, http.StatusOK, "application/geo+json", f)
 }
@@ -189,7 +190,7 @@ type CoverageJSON struct {
 func gridJSON(g dispatch.GridService) GridJSON {
 	out := GridJSON{Code: g.Code, Name: g.Name, Residents: g.Residents, Covered: g.Covered}
 	if !math.IsInf(g.Seconds, 1) {
-		s := round(g.Seconds, 0.1)
+		s := round1(g.Seconds)
 		out.ETA = &s
 	}
 	return out
