@@ -1,12 +1,14 @@
 package network
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/onemap/onemap/layers/osm"
@@ -650,4 +652,28 @@ func loadExtractOrNil(t *testing.T, name string) *osm.Extract {
 		return nil
 	}
 	return loadExtract(t, name)
+}
+
+func TestLoadOSM(t *testing.T) {
+	path := filepath.Join(repoData(t), "osm", "monaco.osm.pbf")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("%s absent (reference data lives in ../shared/data beside the repo)", path)
+	}
+	var progress strings.Builder
+	d, g, err := LoadOSM(context.Background(), path, &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Name != "monaco" || len(d.Layers["roads"]) < 1000 || len(d.Layers["fire_stations"]) != 3 {
+		t.Errorf("district %q: %d roads, %d stations", d.Name, len(d.Layers["roads"]), len(d.Layers["fire_stations"]))
+	}
+	if g.Restrictions() < 20 || g.MainComponent() < g.Nodes()/2 {
+		t.Errorf("graph: %d restrictions, main component %d of %d", g.Restrictions(), g.MainComponent(), g.Nodes())
+	}
+	if !strings.Contains(progress.String(), "network:") {
+		t.Errorf("no progress: %s", progress.String())
+	}
+	if _, _, err := LoadOSM(context.Background(), filepath.Join(t.TempDir(), "none.osm.pbf"), nil); err == nil {
+		t.Error("a missing file loaded")
+	}
 }
