@@ -27,15 +27,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
-	"github.com/onemap/onemap/models/dispatch"
-	"github.com/onemap/onemap/models/scenario"
-	"github.com/onemap/onemap/models/school"
-	"github.com/onemap/onemap/tiles"
 	"github.com/onemap/onemap/web"
 )
 
@@ -184,28 +181,14 @@ func startServer(t *testing.T) *server {
 	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
 	d.Put(c)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// The routes onemap serve wires (cmd/onemap/wiring.go), built the same way.
-	desk, err := dispatch.New(c, nil, dispatch.Config{}, logger)
+	// Exactly the routes `onemap serve` builds.
+	routes, collectors, err := web.Routes(context.Background(), web.RoutesConfig{Catalog: c, District: d, Log: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := school.FromDistrict(d, school.DefaultPolicy())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sch := web.NewSchool(func(context.Context) (*school.Input, error) { return in, nil }, scenario.NewService(scenario.NewMemory(), nil), c)
-	if _, _, err := sch.PutLayer(context.Background(), "", in.Year+3); err != nil {
-		t.Fatal(err)
-	}
-	routes := []web.Registrar{
-		web.NewFeatures(c, "onemap"),
-		web.NewAPI(c, web.APIConfig{}),
-		web.NewTiles(c, tiles.NewCache(256<<20, tiles.DefaultOptions())),
-		web.NewPage(c, web.PageConfig{}),
-		web.NewDispatch(desk),
-		sch,
-	}
-	app := web.NewApp(web.AppConfig{Catalog: c, Log: logger, Routes: routes})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors...)
+	app := web.NewApp(web.AppConfig{Catalog: c, Log: logger, Registry: reg, Routes: routes})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -139,11 +139,13 @@ func newApp(ctx context.Context, cfg *serveConfig, tokens web.Tokens, log *slog.
 		a.source = "demo"
 		log.Info("demo district generated", "seed", cfg.seed, "ms", time.Since(start).Milliseconds())
 	}
-	routes, err := buildRoutes(ctx, a, d, cfg, log)
+	routes, collectors, err := web.Routes(ctx, web.RoutesConfig{Catalog: a.catalog, District: d, Graph: a.graph,
+		Pool: a.pool, BasemapURL: cfg.basemap, Log: log})
 	if err != nil {
 		a.close()
 		return nil, err
 	}
+	a.collectors = append(a.collectors, collectors...)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(a.collectors...)
 	a.handler = web.NewApp(web.AppConfig{Catalog: a.catalog, Tokens: tokens, Log: log, Registry: reg, Routes: routes})

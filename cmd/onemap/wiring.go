@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -10,18 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onemap/onemap/data"
-	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
-	"github.com/onemap/onemap/models/dispatch"
-	"github.com/onemap/onemap/models/scenario"
-	"github.com/onemap/onemap/models/school"
 	"github.com/onemap/onemap/spatial/network"
-	"github.com/onemap/onemap/tiles"
-	"github.com/onemap/onemap/web"
 )
-
-// tileCacheBytes is the tile cache's budget (raw and gzipped tiles).
-const tileCacheBytes = 256 << 20
 
 // openPostGIS reads the district from PostGIS into a's catalog and follows
 // the database's edits until the app closes.
@@ -62,51 +52,6 @@ func openOSM(ctx context.Context, path string, a *app, log *slog.Logger) (*data.
 	a.graph = g
 	log.Info("OSM extract loaded", "path", path, "nodes", g.Nodes())
 	return d, nil
-}
-
-// buildRoutes makes every capability's routes over the loaded catalog.
-func buildRoutes(ctx context.Context, a *app, d *data.District, cfg *serveConfig, log *slog.Logger) ([]web.Registrar, error) {
-	cache := tiles.NewCache(tileCacheBytes, tiles.DefaultOptions())
-	routes := []web.Registrar{
-		web.NewFeatures(a.catalog, "onemap"),
-		web.NewAPI(a.catalog, web.APIConfig{BasemapURL: cfg.basemap}),
-		web.NewTiles(a.catalog, cache),
-		web.NewPage(a.catalog, web.PageConfig{BasemapURL: cfg.basemap}),
-	}
-	a.collectors = append(a.collectors, cache)
-
-	if _, ok := a.catalog.Layer(layers.Roads); ok {
-		desk, err := dispatch.New(a.catalog, a.graph, dispatch.Config{}, log)
-		if err != nil {
-			return nil, fmt.Errorf("dispatch: %w", err)
-		}
-		routes = append(routes, web.NewDispatch(desk))
-	}
-
-	var store scenario.Store = scenario.NewMemory()
-	if a.pool != nil {
-		ps, err := scenario.NewPostGIS(ctx, a.pool)
-		if err != nil {
-			return nil, fmt.Errorf("scenarios: %w", err)
-		}
-		store = ps
-	}
-	svc := scenario.NewService(store, nil)
-	if len(d.Catchments) > 0 {
-		in, err := school.FromDistrict(d, school.DefaultPolicy())
-		if err != nil {
-			return nil, fmt.Errorf("school model: %w", err)
-		}
-		baseline := func(context.Context) (*school.Input, error) { return in, nil }
-		sch := web.NewSchool(baseline, svc, a.catalog)
-		// The page colours catchments by pressure three years ahead (the
-		// horizon of Futian's warnings) until a planner picks another.
-		if _, _, err := sch.PutLayer(ctx, "", in.Year+3); err != nil {
-			return nil, fmt.Errorf("school_pressure layer: %w", err)
-		}
-		routes = append(routes, sch)
-	}
-	return routes, nil
 }
 
 // connect opens a PostGIS pool with onemap's schema in place.

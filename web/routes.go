@@ -1,0 +1,86 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/dispatch"
+	"github.com/onemap/onemap/models/scenario"
+	"github.com/onemap/onemap/models/school"
+	"github.com/onemap/onemap/spatial/network"
+	"github.com/onemap/onemap/tiles"
+)
+
+// RoutesConfig is what every capability of a server is built over.
+type RoutesConfig struct {
+	Catalog  *layers.Catalog
+	District *data.District // the non-spatial tables the models use
+	// Graph is the road network of an OSM extract; nil builds it from the
+	// catalog's roads layer (and rebuilds it when roads change).
+	Graph *network.Graph
+	// Pool, when set, keeps scenarios in PostGIS; otherwise in memory.
+	Pool       *pgxpool.Pool
+	BasemapURL string
+	// TileCacheBytes is the tile cache's budget (256 MiB when 0).
+	TileCacheBytes int64
+	Log            *slog.Logger
+}
+
+// Routes builds every capability over cfg: OGC API Features, the page's
+// API, tiles, the page, fire dispatch, the school model and the demand,
+// accessibility and siting models. It also puts the derived map layers
+// (network fire circles, school_pressure, resource_access) into the
+// catalog, and returns the collectors to register for /metrics.
+func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Collector, error) {
+	if cfg.TileCacheBytes == 0 {
+		cfg.TileCacheBytes = 256 << 20
+	}
+	cache := tiles.NewCache(cfg.TileCacheBytes, tiles.DefaultOptions())
+	routes := []Registrar{
+		NewFeatures(cfg.Catalog, "onemap"),
+		NewAPI(cfg.Catalog, APIConfig{BasemapURL: cfg.BasemapURL}),
+		NewTiles(cfg.Catalog, cache),
+		NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL}),
+	}
+
+	graph := func() *network.Graph { return cfg.Graph }
+	if _, ok := cfg.Catalog.Layer(layers.Roads); ok {
+		desk, err := dispatch.New(cfg.Catalog, cfg.Graph, dispatch.Config{}, cfg.Log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dispatch: %w", err)
+		}
+		graph = desk.Graph
+		routes = append(routes, NewDispatch(desk))
+	}
+
+	var store scenario.Store = scenario.NewMemory()
+	if cfg.Pool != nil {
+		ps, err := scenario.NewPostGIS(ctx, cfg.Pool)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scenarios: %w", err)
+		}
+		store = ps
+	}
+	svc := scenario.NewService(store, nil)
+	if cfg.District != nil && len(cfg.District.Catchments) > 0 {
+		in, err := school.FromDistrict(cfg.District, school.DefaultPolicy())
+		if err != nil {
+			return nil, nil, fmt.Errorf("school model: %w", err)
+		}
+		sch := NewSchool(func(context.Context) (*school.Input, error) { return in, nil }, svc, cfg.Catalog)
+		// The page colours catchments by pressure three years ahead (the
+		// horizon of Futian's warnings) until a planner picks another.
+		if _, _, err := sch.PutLayer(ctx, "", in.Year+3); err != nil {
+			return nil, nil, fmt.Errorf("school_pressure layer: %w", err)
+		}
+		routes = append(routes, sch)
+	}
+	routes = append(routes, NewModels(ModelsConfig{Catalog: cfg.Catalog, District: cfg.District, Graph: graph, Scenarios: svc}))
+	return routes, []prometheus.Collector{cache}, nil
+}
