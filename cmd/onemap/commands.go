@@ -12,6 +12,7 @@ import (
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
+	"github.com/onemap/onemap/models/demand"
 	"github.com/onemap/onemap/models/dispatch"
 	"github.com/onemap/onemap/models/school"
 	"github.com/onemap/onemap/models/siting"
@@ -96,13 +97,13 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return benchDispatch(ctx, args[1:], stdout, stderr)
 	case "siting":
 		fs := flag.NewFlagSet("bench siting", flag.ContinueOnError)
-		dir := fs.String("dir", filepath.Join("..", "shared", "data", "orlib-pmed"), "folder with pmed1–pmed40 and pmedopt.txt")
-		limit := fs.Duration("limit", 10*time.Second, "time cap per instance")
+		fs.SetOutput(stderr)
+		dir := fs.String("data", filepath.Join("..", "shared", "data"), "reference data folder holding orlib-pmed/ and spopt-sf/")
+		budget := fs.Duration("budget", 45*time.Second, "time for all forty OR-Library instances together")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		_, err := siting.BenchORLib(ctx, *dir, *limit, stdout)
-		return err
+		return siting.Bench(ctx, *dir, *budget, stdout)
 	}
 	return usagef("unknown benchmark %q: tiles, dispatch or siting", args[0])
 }
@@ -141,11 +142,16 @@ func benchTiles(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // model runs a decision model from the command line.
 func model(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "school" {
-		fmt.Fprintln(stderr, "usage: onemap model school [--input FILE] [--years N] [--json|--csv] [--backtest]")
-		return 2
+	if len(args) > 0 {
+		switch args[0] {
+		case "school":
+			return school.RunCLI(args[1:], stdout, stderr)
+		case "demand":
+			return demand.RunCLI(nil, args[1:], stdout, stderr)
+		}
 	}
-	return school.RunCLI(args[1:], stdout, stderr)
+	fmt.Fprintln(stderr, "usage: onemap model school [--input FILE] [--years N] [--json|--csv] [--backtest]\n       onemap model demand [flags]  (onemap model demand -h)")
+	return 2
 }
 
 // benchDispatch answers the same alarms with onemap and pgRouting on the
