@@ -11,6 +11,7 @@ import (
 
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/osm"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/models/demand"
 	"github.com/onemap/onemap/models/dispatch"
@@ -67,6 +68,13 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if file == "" {
 		return usagef("usage: onemap import osm FILE.osm.pbf [--db URL]")
 	}
+	if *db != "" {
+		if err := osm.Import(ctx, file, *db, stderr); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "written to PostGIS: serve it with onemap serve --db URL")
+		return nil
+	}
 	d, g, err := network.LoadOSM(ctx, file, stderr)
 	if err != nil {
 		return err
@@ -74,14 +82,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, name := range []string{layers.Roads, layers.FireStations, layers.Schools, layers.Hospitals, layers.ElderlyCare} {
 		fmt.Fprintf(stdout, "%-14s %7d\n", name, len(d.Layers[name]))
 	}
-	fmt.Fprintf(stdout, "road graph: %d nodes, %d directed edges\n", g.Nodes(), g.Edges())
-	if *db == "" {
-		return nil
-	}
-	if err := postgis.Load(ctx, *db, d); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "written to PostGIS\n")
+	fmt.Fprintf(stdout, "road graph: %d nodes, %d directed edges (give --db URL to write it into PostGIS)\n", g.Nodes(), g.Edges())
 	return nil
 }
 
@@ -155,26 +156,18 @@ func model(_ context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // benchDispatch answers the same alarms with onemap and pgRouting on the
-// demo district's road graph.
+// demo district's road graph (pgRouting's side in a scratch table).
 func benchDispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench dispatch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("db", envOr("ONEMAP_DB", ""), "PostGIS URL with pgRouting (a scratch table is made there)")
 	alarms := fs.Int("alarms", 200, "alarm points")
-	seed := fs.Int64("seed", data.DefaultSeed, "demo district seed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	pool, err := connect(ctx, *db)
-	if err != nil {
-		return err
+	if *db == "" {
+		return usagef("--db URL (or ONEMAP_DB) is required")
 	}
-	defer pool.Close()
-	d := data.Generate(data.DemoOptions{Seed: *seed})
-	g, err := network.FromRoads(layers.NewSnapshot(1, d.Layers[layers.Roads]))
-	if err != nil {
-		return err
-	}
-	_, err = dispatch.BenchPgRouting(ctx, pool, g, dispatch.Sites(d.Layers[layers.FireStations]), *alarms, stdout)
+	_, err := dispatch.BenchDemo(ctx, *db, *alarms, stdout)
 	return err
 }
