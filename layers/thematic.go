@@ -87,7 +87,7 @@ func ThematicSchemas(synthetic bool) []Schema {
 		}},
 		{Name: Hazards, TitleZH: "危险源", TitleEN: "Hazard sources", Geometry: Point, MinZoom: 10, MaxZoom: 18, Fields: []Field{
 			f("name", String, "名称", "Name"),
-			f("class", String, "类别", "Class"), // industrial | crowded | public_facility | chemicals
+			f("class", String, "类别", "Class"),          // industrial | crowded | public_facility | chemicals
 			f("risk_level", Int, "风险等级", "Risk level"), // 1 (major) .. 4 (low)
 			f("owner", String, "责任单位", "Owner"),
 			f("grid_code", String, "所属网格", "Grid"),

@@ -12,31 +12,9 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
-)
 
-// sharedData returns ../shared/data beside the repository, or skips.
-func sharedData(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("reference data skipped: go.mod not found above the test")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference data skipped: %s absent (see ../shared/data/README.md)", p)
-	}
-	return p
-}
+	"github.com/onemap/onemap/data/refdata"
+)
 
 // knownInconsistent lists fixtures whose info.json contradicts another
 // fixture of the same shape. 057 (valid) and 051 (invalid, fatal) are both
@@ -62,7 +40,7 @@ type fixtureInfo struct {
 }
 
 func TestFixtures(t *testing.T) {
-	root := filepath.Join(sharedData(t, "mvt-fixtures"), "fixtures")
+	root := filepath.Join(refdata.Path(t, "mvt-fixtures"), "fixtures")
 	dirs, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)

@@ -3,12 +3,12 @@ package osm
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/data/refdata"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/paulmach/osm"
@@ -17,24 +17,7 @@ import (
 // extract is ../shared/data/osm/name beside the repository, or a skip.
 func extract(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "osm", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("OSM extract %s absent (reference data lives in ../shared/data beside the repo)", p)
-	}
-	return p
+	return filepath.Join(refdata.Path(t, "osm"), name)
 }
 
 func TestReadMonaco(t *testing.T) {

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/onemap/onemap/data/refdata"
 )
 
 func benchInstance(b *testing.B, name string) ORLib {
-	f, err := os.Open(filepath.Join(sharedData(b, "orlib-pmed"), name+".txt"))
+	f, err := os.Open(filepath.Join(refdata.Path(b, "orlib-pmed"), name+".txt"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func BenchmarkPMedian(b *testing.B) {
 // BenchmarkORLibPaths times the all-pairs shortest paths of pmed40
 // (900 vertices, 16,200 edges).
 func BenchmarkORLibPaths(b *testing.B) {
-	path := filepath.Join(sharedData(b, "orlib-pmed"), "pmed40.txt")
+	path := filepath.Join(refdata.Path(b, "orlib-pmed"), "pmed40.txt")
 	for b.Loop() {
 		f, err := os.Open(path)
 		if err != nil {
@@ -54,7 +56,7 @@ func BenchmarkORLibPaths(b *testing.B) {
 
 // BenchmarkSanFrancisco solves spopt's case (205 × 16, p = 4).
 func BenchmarkSanFrancisco(b *testing.B) {
-	sf, err := ReadSF(sharedData(b, "spopt-sf"))
+	sf, err := ReadSF(refdata.Path(b, "spopt-sf"))
 	if err != nil {
 		b.Fatal(err)
 	}

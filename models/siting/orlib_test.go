@@ -5,46 +5,21 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
-)
 
-// sharedData finds ../shared/data beside the repository root (the folder
-// holding go.mod), or skips the test.
-func sharedData(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference data %s absent (%v): skipping", p, err)
-	}
-	return p
-}
+	"github.com/onemap/onemap/data/refdata"
+)
 
 // TestORLib solves all forty OR-Library p-median instances and checks the
 // acceptance: within 0.5% of the proven optimum on every instance, equal
 // on at least 30, and bounds that never exceed the optimum.
 func TestORLib(t *testing.T) {
-	dir := sharedData(t, "orlib-pmed")
+	dir := refdata.Path(t, "orlib-pmed")
 	var out strings.Builder
 	// A wider budget than the bench's 45 s: CI runs packages side by side.
 	rows, err := BenchORLibWithin(context.Background(), dir, 90*time.Second, &out)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/onemap/onemap/data/refdata"
 )
 
 func randomProblem(rng *rand.Rand, n, m int) Problem {
@@ -300,7 +302,7 @@ func TestBadProblems(t *testing.T) {
 // p-median mean weighted distance 2982.1268579890657 m; MCLP at a 5,000 m
 // service radius leaves 21 of 205 tracts uncovered (89.756% covered).
 func TestSanFrancisco(t *testing.T) {
-	sf, err := ReadSF(sharedData(t, "spopt-sf"))
+	sf, err := ReadSF(refdata.Path(t, "spopt-sf"))
 	if err != nil {
 		t.Fatal(err)
 	}
