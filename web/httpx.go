@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/onemap/onemap/models/field"
 )
 
 // Error is a client-facing error: an HTTP status, the request field at fault
@@ -62,7 +64,13 @@ func Handle(log *slog.Logger, h HandlerFunc) http.Handler {
 // writeError is the one place errors become status codes.
 func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
+	var fe *field.Error
+	switch {
+	case errors.As(err, &e):
+	case errors.As(err, &fe):
+		// A model's verdict on its input that no handler refined.
+		e = BadRequest(fe.Field, "%s", fe.Message)
+	default:
 		if errors.Is(err, r.Context().Err()) && r.Context().Err() != nil {
 			e = &Error{Status: 499, Message: "request cancelled"}
 		} else {

@@ -155,7 +155,7 @@ func (m *Models) PutLayer(ctx context.Context, resource, scenarioID, method stri
 		}
 		res, err := access.Compute(dem.values, sup.values, costs, opt)
 		if err != nil {
-			return 0, accessError(err)
+			return 0, err // a *field.Error becomes a 400 in writeError
 		}
 		scores, reach = res.Scores, res.Reachable
 	} else if e, ok := err.(*Error); !ok || e.Status >= 500 {
@@ -525,14 +525,6 @@ type accessResponse struct {
 	Seconds       float64   `json:"seconds"`
 }
 
-func accessError(err error) error {
-	var ae *access.Error
-	if errors.As(err, &ae) {
-		return BadRequest(ae.Field, "%s", ae.Message)
-	}
-	return err
-}
-
 func (m *Models) access(w http.ResponseWriter, r *http.Request) error {
 	start := time.Now()
 	var req accessRequest
@@ -608,7 +600,7 @@ func (m *Models) access(w http.ResponseWriter, r *http.Request) error {
 		if req.Weights != nil && errors.As(err, &ae) && strings.HasPrefix(ae.Field, "demand") {
 			ae.Field = "weights" + strings.TrimPrefix(ae.Field, "demand")
 		}
-		return accessError(err)
+		return err
 	}
 	resp.Scores, resp.Reachable, resp.Ratios, resp.ReachedSupply = res.Scores, res.Reachable, res.Ratios, res.ReachedSupply
 	for _, ok := range res.Reachable {

@@ -29,6 +29,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/onemap/onemap/models/field"
 )
 
 // Method names a floating-catchment method.
@@ -71,16 +73,9 @@ type Result struct {
 }
 
 // Error is an input problem naming the field at fault.
-type Error struct {
-	Field   string
-	Message string
-}
+type Error = field.Error
 
-func (e *Error) Error() string { return e.Field + ": " + e.Message }
-
-func errf(field, format string, args ...any) *Error {
-	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
-}
+func errf(name, format string, args ...any) *Error { return field.Errorf(name, format, args...) }
 
 // CheckCosts reports a cost matrix that is not rows × cols or holds a
 // negative or NaN cost (+Inf is allowed and means unreachable).

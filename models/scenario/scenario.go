@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/onemap/onemap/models/field"
 )
 
 // Baseline is the id (and name) of every model's baseline scenario: the
@@ -60,16 +62,11 @@ func (s Scenario) Clone() Scenario {
 
 // FieldError is invalid input naming the field at fault (a JSON path such
 // as "changes[2].params.seats"). The web layer turns it into a 400.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+type FieldError = field.Error
 
 // Invalid returns a *FieldError.
-func Invalid(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+func Invalid(name, format string, args ...any) *FieldError {
+	return field.Errorf(name, format, args...)
 }
 
 // Prefix returns err with its field prefixed by prefix (err unchanged when it

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/onemap/onemap/models/field"
 )
 
 // Model names a siting model.
@@ -95,16 +97,9 @@ type Solution struct {
 }
 
 // Error is an input problem naming the field at fault.
-type Error struct {
-	Field   string
-	Message string
-}
+type Error = field.Error
 
-func (e *Error) Error() string { return e.Field + ": " + e.Message }
-
-func errf(field, format string, args ...any) *Error {
-	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
-}
+func errf(name, format string, args ...any) *Error { return field.Errorf(name, format, args...) }
 
 // Solve runs the model on the problem.
 func Solve(ctx context.Context, model Model, pr Problem, opt Options) (Solution, error) {
