@@ -11,31 +11,22 @@ import (
 // with this one layer) with orb's encoding/mvt. Tile messages concatenate
 // into a tile of several layers (a repeated protobuf field), which lets
 // Render size each layer on its own while it thins. The GeoJSON features
-// handed to mvt.Marshal are the scratch's, reused render after render:
-// Marshal keeps none of them.
+// handed to mvt.Marshal are the scratch's, reused render after render
+// (Marshal keeps none of them), and carry the prepared features' own
+// properties and ids, which Marshal only reads.
 func encodeLayer(l *layer, extent uint32, s *scratch) ([]byte, error) {
 	n := len(l.features)
 	for len(s.feats) < n {
-		s.feats = append(s.feats, &geojson.Feature{Type: "Feature", Properties: geojson.Properties{}})
+		s.feats = append(s.feats, &geojson.Feature{Type: "Feature"})
 	}
 	ml := &mvt.Layer{Name: l.name, Version: 2, Extent: extent, Features: s.feats[:n]}
 	for i, f := range l.features {
 		gf := s.feats[i]
-		gf.Geometry = f.geom
-		clear(gf.Properties)
-		for j, fd := range l.fields {
-			if v := f.vals[j]; v != nil {
-				gf.Properties[fd.Name] = v
-			}
-		}
-		gf.ID = nil
-		if f.id >= 0 {
-			gf.ID = uint64(f.id)
-		}
+		gf.Geometry, gf.Properties, gf.ID = f.geom, f.props, f.id
 	}
 	b, err := mvt.Marshal(mvt.Layers{ml})
 	for _, gf := range s.feats[:n] {
-		gf.Geometry = nil // do not keep the arena's points alive
+		gf.Geometry, gf.Properties = nil, nil // keep nothing alive
 	}
 	if err != nil {
 		return nil, fmt.Errorf("layer %s: %w", l.name, err)

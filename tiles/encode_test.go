@@ -8,7 +8,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 )
 
-// orbEncode is the reference: the same layers through mvt.Marshal.
+// orbEncode is the reference: the same layers through mvt.Marshal, with
+// plain strings where Render hands over interned ones.
 func orbEncode(t testing.TB, ls []layer) []byte {
 	var mls mvt.Layers
 	for _, l := range ls {
@@ -16,14 +17,13 @@ func orbEncode(t testing.TB, ls []layer) []byte {
 		for _, f := range l.features {
 			gf := geojson.NewFeature(f.geom)
 			gf.Properties = geojson.Properties{}
-			for j, fd := range l.fields {
-				if v := f.vals[j]; v != nil {
-					gf.Properties[fd.Name] = v
+			for k, v := range f.props {
+				if s, ok := v.(text); ok {
+					v = s.String()
 				}
+				gf.Properties[k] = v
 			}
-			if f.id >= 0 {
-				gf.ID = uint64(f.id)
-			}
+			gf.ID = f.id
 			ml.Features = append(ml.Features, gf)
 		}
 		mls = append(mls, ml)

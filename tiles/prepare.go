@@ -6,9 +6,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unique"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/project"
 )
 
@@ -17,15 +19,27 @@ import (
 // Mercator world coordinates (x and y from 0 to 1, y down) with their
 // bound, so that a tile's projection is a multiply and a subtract.
 //
-// vals holds its attributes in the order of the layer's sorted fields,
-// nil where a value is absent or not of the field's type, so that encoding
-// needs no map lookups.
+// props are the attributes handed to mvt.Marshal, made once: the schema's
+// fields whose value is present and of the field's type, strings interned
+// (see text). id is the feature id as Marshal takes it (nil when negative),
+// boxed once. Marshal only reads them, so renders share them.
 type prepared struct {
 	bound  orb.Bound
 	world  orb.Geometry
 	wbound orb.Bound
-	vals   []any
+	props  geojson.Properties
+	id     any
 }
+
+// text is a string attribute interned with unique.Make. mvt.Marshal dedupes
+// a layer's values through a map keyed by the value: a handle hashes as one
+// pointer where a string hashes every byte, and equal strings have equal
+// handles, so the values table is the same. orb encodes a fmt.Stringer as a
+// string value: the bytes are those of the plain string.
+type text unique.Handle[string]
+
+// String returns the interned string.
+func (t text) String() string { return unique.Handle[string](t).Value() }
 
 // toWorld maps lon/lat to Web Mercator world coordinates (y down), the
 // projection ST_Transform(geom, 3857) makes, scaled to the unit square.
@@ -37,13 +51,22 @@ func toWorld(pt orb.Point) orb.Point {
 
 func prepare(f *layers.Feature, fields []layers.Field) *prepared {
 	w := project.Geometry(orb.Clone(f.Geometry), toWorld)
-	vals := make([]any, len(fields))
-	for i, fd := range fields {
-		if v, ok := f.Properties[fd.Name]; ok && fits(v, fd.Type) {
-			vals[i] = v
+	props := make(geojson.Properties, len(fields))
+	for _, fd := range fields {
+		v, ok := f.Properties[fd.Name]
+		if !ok || !fits(v, fd.Type) {
+			continue
 		}
+		if s, ok := v.(string); ok {
+			v = text(unique.Make(s))
+		}
+		props[fd.Name] = v
 	}
-	return &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), vals: vals}
+	var id any
+	if f.ID >= 0 {
+		id = uint64(f.ID)
+	}
+	return &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), props: props, id: id}
 }
 
 // sortedFields is the schema's fields in name order, the order tags are

@@ -19,6 +19,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -189,16 +190,15 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 // geometry in tile coordinates and the schema's attributes.
 type layer struct {
 	name     string
-	fields   []layers.Field // the schema's fields, sorted by name
 	features []feature
 }
 
-// feature holds its attributes in the order of the layer's fields (nil
-// when absent or not of the field's type).
+// feature is a feature of a tile: its geometry in tile coordinates, and
+// its prepared attributes and id as mvt.Marshal takes them.
 type feature struct {
-	id   int64
-	geom orb.Geometry
-	vals []any
+	geom  orb.Geometry
+	props geojson.Properties
+	id    any
 }
 
 // layer builds one source's layer of the projector's tile at a thinning
@@ -220,11 +220,13 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		return true
 	})
 	prep := o.preparer(s)
-	fields := sortedFields(s.Schema)
+	var fields []layers.Field
 	if prep != nil {
 		fields = prep.fields
+	} else {
+		fields = sortedFields(s.Schema)
 	}
-	l := layer{name: s.Schema.Name, fields: fields}
+	l := layer{name: s.Schema.Name}
 	if len(found) == 0 {
 		return l
 	}
@@ -233,8 +235,7 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	p.s.prs = prs
 	prep.prepareAll(found, fields, prs)
 	l.features = make([]feature, 0, len(found))
-	for i, f := range found {
-		pr := prs[i]
+	for _, pr := range prs {
 		if !p.admits(pr.bound) {
 			continue
 		}
@@ -242,7 +243,7 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		if g == nil {
 			continue
 		}
-		l.features = append(l.features, feature{id: f.ID, geom: g, vals: pr.vals})
+		l.features = append(l.features, feature{geom: g, props: pr.props, id: pr.id})
 	}
 	if level > 0 {
 		return thinPoints(l, level)
