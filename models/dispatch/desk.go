@@ -65,16 +65,10 @@ type view struct {
 	closures []ClosureEntry
 	blocked  *network.Blocked
 	sites    *network.Sites // available stations
-	trees    *network.Trees // their shortest-path trees, when small enough
 	stations int            // all stations in the layer
 	circles  []Circle
 	minutes  float64
 }
-
-// TreeBudget is the most nodes × stations for which the desk keeps every
-// station's shortest-path trees (24 bytes each) and answers alarms from
-// them; above it, each alarm runs one search over the reversed graph.
-const TreeBudget = 2_000_000
 
 // Desk answers the fire desk's questions. It is safe for concurrent use.
 type Desk struct {
@@ -194,10 +188,6 @@ func (d *Desk) rebuild(v *view) error {
 		})
 	}
 	v.sites = v.g.SnapSites(sites, d.cfg.MaxSnap, blocked)
-	v.trees = nil
-	if v.g.Nodes()*len(v.sites.List) <= TreeBudget {
-		v.trees = v.g.Trees(v.sites)
-	}
 	for _, s := range v.sites.Unsnapped {
 		d.log.Warn("dispatch: fire station too far from the roads to route", "id", s.ID, "name", s.Name)
 	}
@@ -265,7 +255,8 @@ type Answer struct {
 }
 
 // Nearest ranks the k (all when k ≤ 0) available teams that reach pt first
-// by metric m. A point too far from the roads fails with an error wrapping
+// by metric m, routes included, in one search from the alarm over the
+// reversed road graph (network.Graph.Nearest). A point too far from the roads fails with an error wrapping
 // network.ErrTooFar.
 func (d *Desk) Nearest(pt orb.Point, k int, m network.Metric) (Answer, error) {
 	v := d.cur.Load()
@@ -274,11 +265,7 @@ func (d *Desk) Nearest(pt orb.Point, k int, m network.Metric) (Answer, error) {
 		return Answer{}, err
 	}
 	a := Answer{Alarm: pt, Snap: s, Metric: m, Available: len(v.sites.List), Stations: v.stations}
-	if v.trees != nil {
-		a.Units = v.trees.Nearest(s, k, m)
-	} else {
-		a.Units = v.g.Nearest(s, v.sites, k, m)
-	}
+	a.Units = v.g.Nearest(s, v.sites, k, m)
 	return a, nil
 }
 

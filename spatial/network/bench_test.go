@@ -152,15 +152,3 @@ func BenchmarkCityNearestAll(b *testing.B) {
 	as := alarms(b, g, 100, 2)
 	p99(b, as, func(a Snap) { g.Nearest(a, ss, 0, Time) })
 }
-
-func BenchmarkDemoTreesNearestAll(b *testing.B) {
-	g, sites, _ := demo(b)
-	ss := g.SnapSites(sites, 0, nil)
-	trees := g.Trees(ss)
-	as := alarms(b, g, 1000, 1)
-	p99(b, as, func(a Snap) {
-		if r := trees.Nearest(a, 0, Time); len(r) != len(ss.List) {
-			b.Fatalf("ranked %d of %d", len(r), len(ss.List))
-		}
-	})
-}

@@ -12,7 +12,8 @@ import (
 // nothing. Make a new one (Graph.Block) for every change of closures; a
 // search in flight keeps the set it started with.
 type Blocked struct {
-	bits  []uint64
+	bits  []uint64 // by edge
+	rbits []uint64 // by position in the reversed graph's edge list
 	count int
 }
 
@@ -58,6 +59,12 @@ func (g *Graph) Block(closures []Closure) (*Blocked, error) {
 		}
 		for _, s := range segs {
 			set(s)
+		}
+	}
+	b.rbits = make([]uint64, len(b.bits))
+	for i, e := range g.rEdge {
+		if b.Has(e) {
+			b.rbits[i>>6] |= 1 << (uint(i) & 63)
 		}
 	}
 	return b, nil

@@ -91,14 +91,14 @@ type Graph struct {
 	Metres     []float64
 	Seg        []int32 // geometric segment the edge runs along
 
-	// rFirst/rEdge list each node's incoming edges (the reversed graph).
+	// rFirst[u]..rFirst[u+1] index u's incoming edges (the reversed
+	// graph): rEdge is the edge, rTail and rCost (per metric) repeat its
+	// tail and cost so that the reversed search reads two arrays in
+	// order and nothing else.
 	rFirst []int32
 	rEdge  []int32
-	// rTail and rCost repeat tails and costs (per metric) in
-	// reversed-graph order so the reversed search reads them
-	// contiguously instead of jumping through rEdge.
-	rTail []int32
-	rCost [2][]float64
+	rTail  []int32
+	rCost  [2][]float64
 
 	// Segments: straight pieces between two junctions, in both directions.
 	segA, segB   []int32 // original node ids
@@ -114,8 +114,7 @@ type Graph struct {
 	roadSegs     map[int64][]int32
 	copies       map[int32][]int32 // junction → its restriction copies
 	restrictions int
-	qWidth       [2]float64 // queue bucket width per metric
-	qRing        [2]int     // queue ring size per metric
+	qShape       [2]queueShape // search queue layout per metric
 	pool         sync.Pool
 }
 
@@ -263,16 +262,13 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 	for u := 0; u < n; u++ {
 		g.rFirst[u+1] += g.rFirst[u]
 	}
-	g.rEdge = make([]int32, m)
+	g.rEdge, g.rTail = make([]int32, m), make([]int32, m)
+	g.rCost[Time], g.rCost[Distance] = make([]float64, m), make([]float64, m)
 	fill := append([]int32(nil), g.rFirst[:n]...)
 	for e, h := range g.Head {
-		g.rEdge[fill[h]] = int32(e)
+		i := fill[h]
 		fill[h]++
-	}
-	g.rTail = make([]int32, m)
-	g.rCost[Time], g.rCost[Distance] = make([]float64, m), make([]float64, m)
-	for i, e := range g.rEdge {
-		g.rTail[i] = g.Tail[e]
+		g.rEdge[i], g.rTail[i] = int32(e), g.Tail[e]
 		g.rCost[Time][i], g.rCost[Distance][i] = g.Seconds[e], g.Metres[e]
 	}
 	// Segment → edges.
@@ -292,8 +288,8 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 	}
 
 	g.components()
-	g.qWidth[Time], g.qRing[Time] = queueShape(g.Seconds)
-	g.qWidth[Distance], g.qRing[Distance] = queueShape(g.Metres)
+	g.qShape[Time] = shapeQueue(g.Seconds)
+	g.qShape[Distance] = shapeQueue(g.Metres)
 	g.segMain = make([]bool, ns)
 	var b orb.Bound
 	for i, p := range g.Coords[:n0] {

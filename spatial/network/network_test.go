@@ -523,7 +523,7 @@ func TestQueueOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	for _, width := range []float64{0.01, 1, 50} {
 		var q queue
-		q.reset(width, int(100/width)+2)
+		q.reset(queueShape{width: width, ring: int(100/width) + 2, sorted: true})
 		last := 0.0
 		var want []float64
 		pending := map[float64]int{}
@@ -563,38 +563,33 @@ func TestQueueOrder(t *testing.T) {
 	}
 }
 
-// TestTreesMatchNearest: answers from precomputed site trees equal the
-// reversed search's, on a grid with closures and on Monaco with its turn
-// restrictions.
-func TestTreesMatchNearest(t *testing.T) {
+// TestNearestMatchesForward: every unit's cost from the reversed search
+// equals a forward point-to-point search from the unit to the alarm (Cost),
+// the ranking is in cost order, k stops with the same leaders, and each
+// route runs from the unit to the alarm along the roads — on a grid, with
+// closures, and on Monaco with its turn restrictions.
+func TestNearestMatchesForward(t *testing.T) {
 	grid, err := Build(Grid(30, 30, 150, orb.Point{114.05, 22.55}, 21), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
+	type tc struct {
 		name    string
 		g       *Graph
 		blocked *Blocked
-	}{{"grid", grid, nil}}
+	}
+	cases := []tc{{"grid", grid, nil}}
 	b, err := grid.Block([]Closure{{RoadID: 11}, {RoadID: 45}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases = append(cases, struct {
-		name    string
-		g       *Graph
-		blocked *Blocked
-	}{"grid closed", grid, b})
+	cases = append(cases, tc{"grid closed", grid, b})
 	if x := loadExtractOrNil(t, "monaco.osm.pbf"); x != nil {
 		mg, err := FromOSM(x)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cases = append(cases, struct {
-			name    string
-			g       *Graph
-			blocked *Blocked
-		}{"monaco", mg, nil})
+		cases = append(cases, tc{"monaco", mg, nil})
 	}
 	for _, c := range cases {
 		rng := rand.New(rand.NewPCG(9, 9))
@@ -603,45 +598,70 @@ func TestTreesMatchNearest(t *testing.T) {
 			sites = append(sites, Site{ID: int64(i + 1), Point: s.Input})
 		}
 		ss := c.g.SnapSites(sites, 0, c.blocked)
-		trees := c.g.Trees(ss)
 		alarms := append(randomPoints(t, c.g, rng, 20, 80), randomPoints(t, c.g, rng, 10, 0)...)
+		// Some alarms on a unit's own road, some on junctions.
+		for _, sn := range ss.Snaps[:3] {
+			alarms = append(alarms, sn, Snap{Input: c.g.Coords[c.g.Junction(sn)]})
+		}
 		for _, a := range alarms {
 			a, err := c.g.Snap(a.Input, 0, c.blocked)
 			if err != nil {
 				continue
 			}
 			for _, m := range []Metric{Time, Distance} {
-				want := c.g.Nearest(a, ss, 0, m)
-				got := trees.Nearest(a, 0, m)
-				if len(got) != len(want) {
-					t.Fatalf("%s: trees rank %d, search %d", c.name, len(got), len(want))
+				got := c.g.Nearest(a, ss, 0, m)
+				n := 0
+				for i, s := range ss.Snaps {
+					if want := c.g.Cost(s, a, m, c.blocked); !math.IsInf(want, 1) {
+						n++
+						found := false
+						for _, r := range got {
+							if r.ID == ss.List[i].ID {
+								found = true
+								if cost := costOf(r, m); !near(cost, want) {
+									t.Errorf("%s %s unit %d: nearest %.6f, forward %.6f", c.name, m, r.ID, cost, want)
+								}
+							}
+						}
+						if !found {
+							t.Errorf("%s %s: unit %d reachable (%.3f) but not ranked", c.name, m, ss.List[i].ID, want)
+						}
+					}
 				}
-				byID := map[int64]Ranked{}
-				for _, r := range want {
-					byID[r.ID] = r
+				if len(got) != n {
+					t.Errorf("%s %s: ranked %d, %d reachable", c.name, m, len(got), n)
 				}
 				for i, r := range got {
-					w := byID[r.ID]
-					cost, wcost := r.Seconds, w.Seconds
-					if m == Distance {
-						cost, wcost = r.Metres, w.Metres
+					if i > 0 && costOf(got[i-1], m) > costOf(r, m) {
+						t.Errorf("%s %s: rank %d out of order", c.name, m, i)
 					}
-					if !near(cost, wcost) {
-						t.Errorf("%s %s unit %d: trees %.6f, search %.6f", c.name, m, r.ID, cost, wcost)
+					if l := geo.LengthHaversine(r.Route); m == Distance && math.Abs(l-r.Metres) > 0.5+1e-6*l {
+						t.Errorf("%s route length %.2f, distance %.2f", c.name, l, r.Metres)
 					}
-					if rc := want[i].Seconds; m == Time && !near(r.Seconds, rc) {
-						t.Errorf("%s rank %d: trees %.6f, search %.6f", c.name, i, r.Seconds, rc)
-					}
-					if l, wl := geo.LengthHaversine(r.Route), geo.LengthHaversine(w.Route); math.Abs(l-wl) > 0.5 && math.Abs(cost-wcost) < 1e-9 && m == Distance {
-						t.Errorf("%s route lengths %.2f vs %.2f", c.name, l, wl)
-					}
-					if r.Route[0] != r.Snapped || r.Route[len(r.Route)-1] != a.Point {
+					if len(r.Route) < 2 || r.Route[0] != r.Snapped || r.Route[len(r.Route)-1] != a.Point {
 						t.Errorf("%s: route does not run from unit to alarm", c.name)
+					}
+				}
+				top := c.g.Nearest(a, ss, 3, m)
+				if len(top) != min(3, len(got)) {
+					t.Errorf("%s %s: k=3 ranked %d", c.name, m, len(top))
+				}
+				for i := range top {
+					if !near(costOf(top[i], m), costOf(got[i], m)) {
+						t.Errorf("%s %s: k=3 rank %d differs from the full ranking", c.name, m, i)
 					}
 				}
 			}
 		}
 	}
+}
+
+// costOf is r's cost in metric m.
+func costOf(r Ranked, m Metric) float64 {
+	if m == Distance {
+		return r.Metres
+	}
+	return r.Seconds
 }
 
 // loadExtractOrNil is loadExtract without the skip.

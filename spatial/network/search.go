@@ -8,18 +8,18 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// state is the reusable memory of one search. Arrays are valid where their
+// state is the reusable memory of one search. Labels are valid where their
 // stamp equals gen, so a search never clears them.
 type state struct {
 	lab     []label
 	gen     uint32
 	queue   queue
 	settled []int32
-	// per-node lists of site attachments (nearest-unit searches)
-	amark  []uint32
-	afirst []int32
-	attach []attachment
-	direct []bool
+	// nearest-unit searches: each site's best arrival, the finished
+	// sites and the routes' points before they are copied out
+	site  []siteLabel
+	order []int32
+	pts   []orb.Point
 }
 
 // label is one node's search state, kept together for locality (16
@@ -38,36 +38,22 @@ type item struct {
 	node int32
 }
 
-type attachment struct {
-	site int32
-	edge int32
-	off  float64
-	next int32
-}
-
-// get returns a search state sized for the graph plus extra virtual nodes.
-func (g *Graph) get(extra int) *state {
+// get returns a search state sized for the graph.
+func (g *Graph) get() *state {
 	st, _ := g.pool.Get().(*state)
 	if st == nil {
 		st = &state{}
 	}
-	n := len(g.Coords) + extra
-	if len(st.lab) < n {
+	if n := len(g.Coords); len(st.lab) < n {
 		st.lab = make([]label, n)
 		st.gen = 0
-	}
-	if len(st.amark) < len(g.Coords) {
-		st.amark = make([]uint32, len(g.Coords))
-		st.afirst = make([]int32, len(g.Coords))
 	}
 	st.gen++
 	if st.gen == 0 { // wrapped: clear the stamps once
 		clear(st.lab)
-		clear(st.amark)
 		st.gen = 1
 	}
 	st.settled = st.settled[:0]
-	st.attach = st.attach[:0]
 	return st
 }
 
@@ -83,53 +69,79 @@ func (st *state) relax(u int32, d float64, p int32) {
 	st.queue.push(d, u)
 }
 
-func (st *state) has(u int32) bool { return st.lab[u].stamp == st.gen }
-
 // queue is a monotone priority queue for Dijkstra (no key pushed is below
 // the last popped): a ring of buckets of fixed key width, as in Dial's
-// algorithm, whose current bucket is kept sorted so that items still leave
-// in exact key order. Most buckets hold a handful of items, so a pop costs
-// a few predictable comparisons instead of a heap's log n unpredictable
-// ones. Superseded entries stay queued and are skipped by the caller.
+// algorithm. The bucket being emptied is q.front; q.cur is its index.
+//
+// When the bucket width is at most the smallest edge weight (unsorted
+// mode), no node in a bucket can improve another node of the same bucket,
+// so its items leave in any order and every popped label is final: pops
+// and pushes are a slice append and truncate. Otherwise (sorted mode, for
+// graphs with very short edges) the current bucket is kept sorted so that
+// items leave in exact key order. Superseded entries stay queued and are
+// skipped by the caller.
 type queue struct {
-	inv   float64  // 1 / bucket width
-	ring  [][]item // a power of two long
-	mask  int64
-	cur   int64  // absolute index of the current bucket
-	front []item // the current bucket, sorted by descending key
-	size  int
+	inv    float64  // 1 / bucket width
+	ring   [][]item // a power of two long
+	mask   int64
+	cur    int64  // absolute index of the current bucket
+	front  []item // the current bucket (sorted by descending key in sorted mode)
+	size   int
+	sorted bool
 }
 
-// queueShape picks the bucket width and ring size for edge weights w: the
-// width is half the lower-quartile weight (so a bucket holds few items),
-// the ring spans the largest weight.
-func queueShape(w []float64) (float64, int) {
+// queueShape is how a search's queue is laid out for one metric.
+type queueShape struct {
+	width  float64
+	ring   int
+	sorted bool
+}
+
+// shapeQueue picks the queue layout for edge weights w. When the smallest
+// weight is not much below the lower quartile, buckets are as wide as the
+// smallest weight (a hair less, against rounding) and need no sorting;
+// otherwise they are an eighth of the lower-quartile weight (so a bucket
+// holds few items) and the current one is kept sorted. The ring spans the
+// largest weight.
+func shapeQueue(w []float64) queueShape {
 	if len(w) == 0 {
-		return 1, 2
+		return queueShape{width: 1, ring: 2, sorted: true}
 	}
 	step := max(1, len(w)/4096)
 	var sample []float64
-	maxW := 0.0
+	minW, maxW := math.Inf(1), 0.0
 	for i, x := range w {
-		maxW = max(maxW, x)
+		maxW, minW = max(maxW, x), min(minW, x)
 		if i%step == 0 {
 			sample = append(sample, x)
 		}
 	}
 	sort.Float64s(sample)
-	width := max(sample[len(sample)/4]/8, maxW/65536, 1e-9)
-	return width, int(maxW/width) + 2
+	sh := queueShape{width: max(sample[len(sample)/4]/8, maxW/65536, 1e-9), sorted: true}
+	if minW*(1-1e-6) >= sh.width {
+		sh.width, sh.sorted = minW*(1-1e-6), false
+	}
+	sh.ring = int(maxW/sh.width) + 2
+	return sh
 }
 
-func (q *queue) reset(width float64, n int) {
-	n = 1 << bits.Len(uint(n-1))
+func (q *queue) reset(sh queueShape) {
+	n := 1 << bits.Len(uint(sh.ring-1))
 	if len(q.ring) != n {
 		q.ring = make([][]item, n)
 	}
 	for i := range q.ring {
 		q.ring[i] = q.ring[i][:0]
 	}
-	q.inv, q.mask, q.cur, q.front, q.size = 1/width, int64(n-1), 0, q.front[:0], 0
+	q.inv, q.mask, q.cur, q.front, q.size, q.sorted = 1/sh.width, int64(n-1), 0, q.front[:0], 0, sh.sorted
+}
+
+// bucket is the index of the bucket key falls in. It is monotone in key.
+func (q *queue) bucket(key float64) int64 {
+	if f := key * q.inv; f < 1<<62 {
+		return int64(f)
+	}
+	return 1 << 62
 }
 
 func (q *queue) push(key float64, node int32) {
@@ -138,6 +150,10 @@ func (q *queue) push(key float64, node int32) {
 	if k > q.cur {
 		r := &q.ring[k&q.mask]
 		*r = append(*r, item{key, node})
+		return
+	}
+	if !q.sorted {
+		q.front = append(q.front, item{key, node})
 		return
 	}
 	// Into the current bucket, keeping it sorted (descending).
@@ -152,25 +168,41 @@ func (q *queue) push(key float64, node int32) {
 	q.front = f
 }
 
-func (q *queue) pop() item {
-	for len(q.front) == 0 {
+// next makes the next non-empty bucket current, once the current one is
+// empty. It reports false when the queue is empty.
+func (q *queue) next() bool {
+	if q.size == 0 {
+		return false
+	}
+	for {
 		q.cur++
 		r := &q.ring[q.cur&q.mask]
 		if len(*r) == 0 {
 			continue
 		}
-		q.front = append(q.front[:0], *r...)
-		*r = (*r)[:0]
-		f := q.front
-		for i := 1; i < len(f); i++ { // insertion sort: buckets are small
-			x := f[i]
-			j := i
-			for j > 0 && f[j-1].key < x.key {
-				f[j] = f[j-1]
-				j--
+		// Swap the bucket's array with the spent front's: no copy.
+		q.front, *r = *r, q.front[:0]
+		if q.sorted {
+			f := q.front
+			for i := 1; i < len(f); i++ { // insertion sort: buckets are small
+				x := f[i]
+				j := i
+				for j > 0 && f[j-1].key < x.key {
+					f[j] = f[j-1]
+					j--
+				}
+				f[j] = x
 			}
-			f[j] = x
 		}
+		return true
+	}
+}
+
+// pop removes an item of least key (sorted mode), or any item of the
+// current bucket (unsorted mode). The queue must not be empty.
+func (q *queue) pop() item {
+	for len(q.front) == 0 {
+		q.next()
 	}
 	f := q.front
 	it := f[len(f)-1]
@@ -183,7 +215,8 @@ func (q *queue) pop() item {
 // of travel, settling nodes up to limit (inclusive).
 func (g *Graph) forward(st *state, sources []Snap, m Metric, limit float64, blocked *Blocked) {
 	w := g.Weights(m)
-	st.queue.reset(g.qWidth[m], g.qRing[m])
+	q := &st.queue
+	q.reset(g.qShape[m])
 	for _, s := range sources {
 		if s.Node >= 0 {
 			st.relax(s.Node, 0, -1)
@@ -195,17 +228,22 @@ func (g *Graph) forward(st *state, sources []Snap, m Metric, limit float64, bloc
 			st.relax(g.Head[e], (1-g.along(s, e))*w[e], e)
 		}
 	}
-	q, gen := &st.queue, st.gen
+	gen := st.gen
 	lab := st.lab
 	first, head := g.First, g.Head
-	for q.size > 0 {
-		it := q.pop()
-		u := it.node
-		if it.key > lab[u].dist {
-			continue // superseded
+	last := q.bucket(limit) // every key in a later bucket exceeds limit
+	for {
+		if len(q.front) == 0 {
+			if !q.next() || q.cur > last {
+				break
+			}
 		}
-		if it.key > limit {
-			break
+		it := q.front[len(q.front)-1]
+		q.front = q.front[:len(q.front)-1]
+		q.size--
+		u := it.node
+		if it.key > lab[u].dist || it.key > limit {
+			continue // superseded, or beyond the limit
 		}
 		st.settled = append(st.settled, u)
 		for e := first[u]; e < first[u+1]; e++ {
@@ -239,7 +277,7 @@ type Tree struct {
 // Forward runs one search from all sources (their nearest source wins) up
 // to limit (math.Inf(1) for the whole network) and calls fn with the result.
 func (g *Graph) Forward(sources []Snap, m Metric, limit float64, blocked *Blocked, fn func(t *Tree)) {
-	st := g.get(0)
+	st := g.get()
 	defer g.put(st)
 	w := g.Weights(m)
 	g.forward(st, sources, m, limit, blocked)
