@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -27,9 +28,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
@@ -384,6 +385,24 @@ func (b *browser) waitText(sel string, ok func(string) bool, what string) string
 	}
 }
 
+// waitTrue polls until the JavaScript expression is true.
+func (b *browser) waitTrue(js, what string) {
+	b.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !eval[bool](b, js) {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: %s is still false", what, js)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// setValue sets a form control's value and fires its change event.
+func (b *browser) setValue(sel, v string) {
+	b.t.Helper()
+	eval[bool](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event('change')); return true; })()`, sel, v))
+}
+
 // consoleErrors are the errors and exceptions the page logged. A 404 of
 // /api/dispatch/nearest is the page finding no dispatch desk, which it
 // handles by falling back to straight-line distances.
@@ -686,7 +705,128 @@ func TestBrowser(t *testing.T) {
 	b.waitText("#kpi-name", func(s string) bool { return s == other.Properties["name"] }, "KPI panel after searching a grid code")
 	b.idle()
 
-	// 8. The big-screen sizes: 32:9 and 4K, panels apart, map drawn.
+	// 8. School places: the district's chart of demand vs seats (the API's
+	// SVG) beside the pressure map, a catchment's chart on a click, another year.
+	b.do(chromedp.Click(`#breadcrumb button`, chromedp.NodeVisible))
+	b.waitText("#kpi-name", func(s string) bool { return s == "福田示范区" }, "KPI panel back at the district")
+	b.do(chromedp.Click(`#indicators button[data-indicator="school_pressure:primary"]`, chromedp.NodeVisible))
+	b.waitTrue(`!document.querySelector('#school').hidden && document.querySelectorAll('#school-chart svg polyline').length >= 2`, "district school chart")
+	chart := eval[map[string]float64](b, `(() => { const s = document.querySelector('#school-chart svg');
+		return {polylines: s.querySelectorAll('polyline').length, points: s.querySelectorAll('circle').length,
+			width: s.getBoundingClientRect().width, height: s.getBoundingClientRect().height}; })()`)
+	if chart["points"] < 5 || chart["width"] < 300 || chart["height"] < 150 {
+		t.Errorf("the district's school chart has %v", chart)
+	}
+	if got := b.text("#school-title"); !strings.Contains(got, "福田示范区") {
+		t.Errorf("school panel title reads %q, want the district", got)
+	}
+	b.idle()
+	for _, o := range b.overlaps() {
+		t.Errorf("1920×1080 with the school panel: %s", o)
+	}
+	catchment := feature(t, srv.catalog, layers.Catchments, func(f *layers.Feature) bool {
+		return f.Properties["level"] == "primary" && f.Bound().Max[0]-f.Bound().Min[0] > 0.006
+	})
+	catchCode := catchment.Properties["code"].(string)
+	b.click(interior(t, srv.catalog, catchment.Geometry, 0.0012))
+	b.waitTrue(fmt.Sprintf(`document.querySelector('#school-chart').dataset.catchment === %q && document.querySelectorAll('#school-chart svg polyline').length >= 2`, catchCode),
+		"the chart of catchment "+catchCode)
+	if got := b.text("#school-title"); !strings.Contains(got, catchCode) {
+		t.Errorf("school panel title reads %q after clicking catchment %s", got, catchCode)
+	}
+	b.waitText(".maplibregl-popup", func(s string) bool { return strings.Contains(s, catchCode) && strings.Contains(s, "预警等级") }, "popup of catchment "+catchCode)
+	layerYear := eval[int](b, `window.onemap.state.school.layerYear`)
+	b.setValue("#school-year", fmt.Sprint(layerYear+4))
+	if n := eval[int](b, `window.onemap.state.school.warned.length`); n == 0 {
+		t.Errorf("choosing %d coloured no catchment", layerYear+4)
+	}
+	b.idle()
+	b.screenshot("onemap-school-1920x1080.png")
+	eval[bool](b, `(document.querySelector('.maplibregl-popup-close-button').click(), true)`)
+
+	// 9. Resources: the shortage map colours the grids and shows the totals
+	// the model API gives; "suggest 3 sites" draws three numbered sites.
+	b.do(chromedp.Click(`#indicators button[data-indicator="none"]`, chromedp.NodeVisible))
+	b.do(chromedp.Click(`#tabs button[data-tab="resource"]`, chromedp.NodeVisible))
+	b.idle()
+	plain := b.screenshot("")
+	mapRect = b.rect("#map")
+	total := func(resource string) map[string]float64 {
+		t.Helper()
+		resp, err := http.Get(srv.url + "/api/models/demand?level=grid&resource=" + resource)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v struct{ Total map[string]any }
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, k := range []string{"demand", "supply", "gap"} {
+			out[k], _ = v.Total[k].(float64)
+		}
+		return out
+	}
+	checkTotals := func(resource string) {
+		t.Helper()
+		want := total(resource)
+		b.waitTrue(fmt.Sprintf(`document.querySelector('#resources button[data-resource=%q]').getAttribute('aria-checked') === 'true' && !!document.querySelector('#res-demand')`, resource), resource+" totals")
+		got := eval[map[string]float64](b, `Object.fromEntries(['demand', 'supply', 'gap'].map((k) => [k, Number(document.querySelector('#res-' + k).dataset.value)]))`)
+		for k, w := range want {
+			if math.Abs(got[k]-w) > 1e-6*math.Max(1, math.Abs(w)) {
+				t.Errorf("%s: the panel's %s total is %v, the API's %v", resource, k, got[k], w)
+			}
+		}
+		t.Logf("%s totals: %s", resource, b.text("#res-totals"))
+	}
+	b.do(chromedp.Click(`#resources button[data-resource="elderly_care"]`, chromedp.NodeVisible))
+	checkTotals("elderly_care")
+	b.waitTrue(`window.onemap.state.res.painted.length > 1000`, "grids coloured by the elderly-care gap")
+	b.idle()
+	gapMap := b.screenshot("onemap-shortage-1920x1080.png")
+	if share := changed(plain, gapMap, mapRect); share < 0.15 {
+		t.Errorf("the elderly-care shortage map changed %.1f%% of the map's pixels", 100*share)
+	} else {
+		t.Logf("the elderly-care shortage map changed %.1f%% of the map's pixels", 100*share)
+	}
+	if got := b.text("#choro-legend"); !strings.Contains(got, "养老床位") {
+		t.Errorf("map legend reads %q with the elderly-care map on", got)
+	}
+	b.do(chromedp.Click(`#resources button[data-resource="hospital_beds"]`, chromedp.NodeVisible))
+	checkTotals("hospital_beds")
+	b.do(chromedp.Click(`#resource button[data-mode="score"]`, chromedp.NodeVisible))
+	b.waitTrue(`(window.onemap.state.res.legend || {title: ''}).title.includes('E2SFCA')`, "accessibility legend")
+	b.idle()
+	scoreMap := b.screenshot("")
+	if share := changed(gapMap, scoreMap, mapRect); share < 0.05 {
+		t.Errorf("the hospital-bed accessibility map differs from the elderly-care gap map in %.1f%% of the pixels", 100*share)
+	}
+	b.setValue("#site-n", "3")
+	b.do(chromedp.Click(`#suggest`, chromedp.NodeVisible))
+	b.waitTrue(`!!document.querySelector('#siting-figures')`, "suggested sites")
+	b.idle()
+	siteRanks := eval[[]int](b, `[...new Set(window.onemap.map.queryRenderedFeatures({layers: ['siting-site']}).map((f) => f.properties.rank))].sort()`)
+	if fmt.Sprint(siteRanks) != "[1 2 3]" {
+		t.Errorf("suggest 3 sites drew markers numbered %v", siteRanks)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#siting .sites li').length`); n != 3 {
+		t.Errorf("the panel lists %d suggested sites", n)
+	}
+	figures := b.text("#siting-figures")
+	if obj := eval[float64](b, `Number(document.querySelector('#siting-figures').dataset.objective)`); !(obj > 0) || !strings.Contains(figures, "目标值") || !strings.Contains(figures, "求解用时") {
+		t.Errorf("siting figures read %q (objective %v)", figures, obj)
+	}
+	if links := eval[int](b, `window.onemap.map.querySourceFeatures('siting', {filter: ['==', ['get', 'kind'], 'link']}).length`); links < 3 {
+		t.Errorf("%d grids linked to the suggested sites", links)
+	}
+	t.Logf("suggest 3 sites: %s", figures)
+	for _, o := range b.overlaps() {
+		t.Errorf("1920×1080 with the resource panel: %s", o)
+	}
+	b.screenshot("onemap-siting-1920x1080.png")
+
+	// 10. The big-screen sizes: 32:9 and 4K, panels apart, map drawn.
 	for _, size := range [][2]int64{{3840, 1080}, {3840, 2160}} {
 		ms := b.open(size[0], size[1])
 		name := fmt.Sprintf("onemap-%dx%d.png", size[0], size[1])
@@ -700,9 +840,19 @@ func TestBrowser(t *testing.T) {
 		for _, o := range b.overlaps() {
 			t.Errorf("%d×%d: %s", size[0], size[1], o)
 		}
+		// The school panel, with its chart, fits the wall too.
+		b.do(chromedp.Click(`#tabs button[data-tab="school"]`, chromedp.NodeVisible))
+		b.waitTrue(`document.querySelectorAll('#school-chart svg polyline').length >= 2`, "school chart")
+		for _, o := range b.overlaps() {
+			t.Errorf("%d×%d with the school panel: %s", size[0], size[1], o)
+		}
+		if size[1] == 2160 {
+			b.idle()
+			b.screenshot("onemap-school-3840x2160.png")
+		}
 	}
 
-	// 9. The guard itself: requests the page makes to another host, over
+	// 11. The guard itself: requests the page makes to another host, over
 	// http and https, are caught (and refused).
 	earlier := srv.log.takeBad()
 	b.mu.Lock()

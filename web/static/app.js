@@ -20,6 +20,18 @@ const TEXT = {
     yes: '是', no: '否', noResult: '无结果', building: '建筑', clusters: '聚合', legendClass: '类别(填色)', legendLevel: '风险等级(外圈)',
     lvl1: '重大', lvl2: '较大', lvl3: '一般', lvl4: '低', unavailable: '不可出动', incident: '报警位置', failed: '请求失败',
     arterial: '主干路', secondary: '次干路', local: '支路',
+    tabOverview: '区域概况', tabSchool: '学位预警', tabResource: '资源配置',
+    schoolPlaces: '学位供需', districtWide: '全区', level: '学段', warnYear: '预警年份', pupils: '在校生', projected: '预测', seats: '学位',
+    catchmentWarnings: '学区预警', mostPressed: '学位最紧张的学区', pressureCol: '供需比', gapCol: '缺口', backToDistrict: '返回全区',
+    clickCatchment: '点击地图上的学区查看其学位供需曲线', loading: '加载中…',
+    resources: '资源供需', resElderly: '养老床位', resHospital: '医疗床位', resParking: '停车位', resJobs: '就业岗位',
+    colourBy: '着色', byGap: '供需缺口', byScore: '可达性', demand: '需求', supply: '供给', gap: '缺口', met: '满足率',
+    surplus: '盈余(供给≥需求)', shortage: '缺口', scoreLegend: '可达供给/需求(E2SFCA,10分钟内)', noSupply: '无供给数据(缺少设施图层),仅显示需求',
+    standard: '标准', pickResource: '选择一种资源,按网格显示供需缺口或可达性',
+    suggestSites: '建议选址', sitesN: '数量', model: '模型', radius: '半径(分钟)', pmedian: 'p-中位(最短出行)', mclp: '最大覆盖(MCLP)',
+    objective: '目标值', avgTravel: '平均出行', lowerBound: '下界', upperBound: '上界', provenOptimal: '已证明最优', gapBound: '与界差距',
+    covered: '覆盖需求', solveTime: '求解用时', roundTrip: '往返', minutes: '分钟', servedGrids: '网格', servedDemand: '需求',
+    newSite: '建议新址', siting: '计算选址中…', costNetwork: '道路网络行驶时间', costLine: '直线距离',
   },
   en: {
     subtitle: 'City operations one-map · Command centre', synthetic: 'synthetic demo data', searchPlaceholder: 'Search grid code, community/street or facility name',
@@ -34,6 +46,18 @@ const TEXT = {
     yes: 'yes', no: 'no', noResult: 'No results', building: 'Building', clusters: 'clusters', legendClass: 'Class (fill)', legendLevel: 'Risk level (ring)',
     lvl1: 'Major', lvl2: 'High', lvl3: 'Moderate', lvl4: 'Low', unavailable: 'Unavailable', incident: 'Incident', failed: 'Request failed',
     arterial: 'Arterial', secondary: 'Secondary', local: 'Local',
+    tabOverview: 'Overview', tabSchool: 'School places', tabResource: 'Resources',
+    schoolPlaces: 'School places', districtWide: 'District', level: 'Level', warnYear: 'Year', pupils: 'pupils', projected: 'projected', seats: 'seats',
+    catchmentWarnings: 'Catchment warnings', mostPressed: 'Most pressed catchments', pressureCol: 'Pressure', gapCol: 'Gap', backToDistrict: 'District',
+    clickCatchment: 'Click a catchment on the map for its demand vs seats', loading: 'Loading…',
+    resources: 'Resource supply and demand', resElderly: 'Elderly-care beds', resHospital: 'Hospital beds', resParking: 'Parking', resJobs: 'Jobs',
+    colourBy: 'Colour by', byGap: 'Gap', byScore: 'Accessibility', demand: 'Demand', supply: 'Supply', gap: 'Gap', met: 'Met',
+    surplus: 'Surplus (supply ≥ demand)', shortage: 'Shortage', scoreLegend: 'Reachable supply per demand (E2SFCA, 10 min)', noSupply: 'No supply data (no facility layer): demand only',
+    standard: 'Standard', pickResource: 'Pick a resource: grids coloured by shortage or accessibility',
+    suggestSites: 'Suggest sites', sitesN: 'N', model: 'Model', radius: 'Radius (min)', pmedian: 'p-median (least travel)', mclp: 'Max coverage (MCLP)',
+    objective: 'Objective', avgTravel: 'Mean travel', lowerBound: 'Lower bound', upperBound: 'Upper bound', provenOptimal: 'proven optimal', gapBound: 'gap to bound',
+    covered: 'Covered demand', solveTime: 'Solved in', roundTrip: 'round trip', minutes: 'min', servedGrids: 'grids', servedDemand: 'demand',
+    newSite: 'Proposed site', siting: 'Computing sites…', costNetwork: 'road network minutes', costLine: 'straight line',
   },
 };
 
@@ -62,6 +86,15 @@ const state = {
   dispatch: null, // last dispatch answer, re-rendered on language change
   scale: 1,
   styleReady: false,
+  tab: 'kpi', // the right panel's tab: kpi, school or resource
+  // School places: the level and projected year shown, the catchment whose
+  // chart is open (null: the district), the projection and the layer's ids.
+  school: {level: 'primary', year: null, layerYear: null, catchment: null, proj: null, features: null,
+    svg: null, chartKey: '', chartSeq: 0, error: null, load: null, warned: []},
+  // Resources: the resource on the map, its figures per grid (cached), the
+  // grids coloured, and the last suggested sites.
+  res: {resource: null, mode: 'gap', cache: new Map(), painted: [], siteGrids: [], siting: null, n: 3, model: 'p-median',
+    radius: 1.5, prevIndicator: 'residents', error: null, seq: 0},
 };
 
 const t = (key) => TEXT[state.lang][key] ?? key;
@@ -243,6 +276,7 @@ async function start() {
   });
 
   buildIndicators();
+  buildTabs();
   $('#synthetic').hidden = !config.synthetic;
 }
 
@@ -271,7 +305,61 @@ function styleLayersOf(name) {
 // incident, from a GeoJSON source the fire desk fills.
 function addPageLayers(style) {
   style.sources.dispatch = {type: 'geojson', data: emptyFC()};
+  style.sources.siting = {type: 'geojson', data: emptyFC()};
   const kind = (k) => ['==', ['get', 'kind'], k];
+  const served = new Set((style.metadata && style.metadata['onemap:layers']) || []);
+  const at = (pred) => { const i = style.layers.findIndex(pred); return i < 0 ? style.layers.length : i; };
+  const level = ['==', ['get', 'level'], state.school.level];
+  if (style.sources.onemap && served.has('grids')) {
+    // The resource shortage map: grids coloured by feature state, under
+    // every boundary, road and point; suggested sites' grids outlined.
+    style.layers.splice(at((l) => l.metadata && ADMIN.includes(l.metadata['onemap:layer'])), 0,
+      {id: 'resource-fill', type: 'fill', source: 'onemap', 'source-layer': 'grids', minzoom: 12,
+        paint: {'fill-color': ['coalesce', ['feature-state', 'res'], 'rgba(0,0,0,0)'], 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0.78, 15, 0.6, 17, 0.4]},
+        metadata: {'onemap:role': 'resource'}},
+      {id: 'resource-line', type: 'line', source: 'onemap', 'source-layer': 'grids', minzoom: 12,
+        paint: {'line-color': '#0a0f1a', 'line-width': 0.5, 'line-opacity': ['case', ['to-boolean', ['feature-state', 'res']], 0.55, 0]},
+        metadata: {'onemap:role': 'resource'}});
+    style.layers.splice(at((l) => l.type === 'symbol'), 0,
+      {id: 'siting-grid-line', type: 'line', source: 'onemap', 'source-layer': 'grids', minzoom: 12,
+        paint: {'line-color': ['coalesce', ['feature-state', 'site'], 'rgba(0,0,0,0)'], 'line-width': 1.6},
+        metadata: {'onemap:role': 'siting'}});
+  }
+  if (style.sources.onemap && served.has('catchments')) {
+    // Catchments are drawn as lines; a transparent fill makes them clickable.
+    style.layers.splice(at((l) => l.id === 'catchments-line') + 1, 0,
+      {id: 'catchments-hit', type: 'fill', source: 'onemap', 'source-layer': 'catchments', minzoom: 10, filter: level,
+        layout: {visibility: 'none'}, paint: {'fill-color': 'rgba(0,0,0,0)'}, metadata: {'onemap:layer': 'catchments', 'onemap:role': 'hit'}});
+  }
+  if (style.sources.onemap && served.has('school_pressure')) {
+    // The catchment whose chart is open.
+    style.layers.splice(at((l) => l.type === 'symbol'), 0,
+      {id: 'school-focus', type: 'line', source: 'onemap', 'source-layer': 'school_pressure', minzoom: 10,
+        layout: {'line-join': 'round'},
+        paint: {'line-color': '#ffe066', 'line-width': 3, 'line-opacity': ['case', ['boolean', ['feature-state', 'sel'], false], 0.95, 0]},
+        metadata: {'onemap:role': 'school-focus'}});
+  }
+  for (const l of style.layers) {
+    // School-place pressure: one level at a time (primary and junior
+    // catchments overlap), and another projected year than the layer's
+    // is painted by feature state.
+    if (!l.metadata || l.metadata['onemap:layer'] !== 'school_pressure') continue;
+    l.filter = level;
+    if (l.type === 'fill') l.paint['fill-color'] = ['coalesce', ['feature-state', 'warn'], l.paint['fill-color']];
+    if (l.type === 'line') l.paint['line-color'] = ['coalesce', ['feature-state', 'warn'], l.paint['line-color']];
+  }
+  style.layers.push(
+    {id: 'siting-link', type: 'line', source: 'siting', filter: kind('link'),
+      paint: {'line-color': ['get', 'color'], 'line-width': 1.3, 'line-opacity': 0.75}},
+    // Proposed sites are rings (the fire desk's teams are filled discs).
+    {id: 'siting-site-halo', type: 'circle', source: 'siting', filter: kind('site'),
+      paint: {'circle-radius': 22, 'circle-color': ['get', 'color'], 'circle-opacity': 0.25, 'circle-blur': 0.35}},
+    {id: 'siting-site', type: 'circle', source: 'siting', filter: kind('site'),
+      paint: {'circle-radius': 13, 'circle-color': '#0a0f1a', 'circle-stroke-color': ['get', 'color'], 'circle-stroke-width': 3.5},
+      metadata: {'onemap:role': 'site'}},
+    {id: 'siting-site-rank', type: 'symbol', source: 'siting', filter: kind('site'),
+      layout: {'text-field': ['to-string', ['get', 'rank']], 'text-font': ['DejaVu Sans Book'], 'text-size': 15, 'text-allow-overlap': true, 'text-ignore-placement': true},
+      paint: {'text-color': ['get', 'color']}});
   style.layers.push(
     {id: 'dispatch-route-casing', type: 'line', source: 'dispatch', filter: kind('route'),
       layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
@@ -340,6 +428,8 @@ function setLayerVisible(name, on) {
   if (name === 'cameras') setCameraClusters(on).catch(report);
   const box = document.querySelector(`#layers input[data-layer="${name}"]`);
   if (box) box.checked = on;
+  // School-place pressure on the map: its chart beside it.
+  if (on && name === 'school_pressure') openTab('school');
 }
 
 // Cameras are thousands of points: below z14 they are drawn as clusters
@@ -386,7 +476,13 @@ function buildIndicators() {
   const box = $('#indicators');
   box.replaceChildren(...indicators().map(([id, key]) => el('button', {
     type: 'button', role: 'radio', 'data-indicator': id, 'aria-checked': String(state.indicator === id),
-    onclick: () => { state.indicator = id; buildIndicators(); paintChoropleth().catch(report); },
+    onclick: () => {
+      if (state.res.resource) setResource(null, {keepIndicator: true});
+      state.indicator = id;
+      buildIndicators();
+      paintChoropleth().catch(report);
+      if (id.startsWith('school_pressure')) openTab('school');
+    },
   }, t(key))));
 }
 
@@ -464,11 +560,12 @@ async function paintChoropleth() {
     state.pressureShown = ind === 'school_pressure';
     for (const l of styleLayersOf('school_pressure')) {
       map.setLayoutProperty(l.id, 'visibility', state.pressureShown && l.type !== 'symbol' ? 'visible' : 'none');
-      if (level) map.setFilter(l.id, ['==', ['get', 'level'], level]);
     }
+    if (level && level !== state.school.level) setSchoolLevel(level);
     const box = document.querySelector('#layers input[data-layer="school_pressure"]');
     if (box) box.checked = state.pressureShown;
   }
+  if (state.indicator === 'resource') { legend.replaceChildren(...resourceLegend()); return; }
   if (ind === 'school_pressure') {
     legend.replaceChildren(...WARNING.map(([w, c]) => el('div', {class: 'row'}, el('i', {class: 'sw', style: `background:${c}`}), value(w))));
     return;
@@ -572,7 +669,12 @@ function onMapClick(e) {
   if (state.picking) { dispatchAt(e.lngLat).catch(report); return; }
   const pad = 6 * state.scale;
   const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
-  const pointIds = interactiveLayers().filter((id) => !id.endsWith('-choropleth'));
+  const site = map.getLayer('siting-site') ? map.queryRenderedFeatures(box, {layers: ['siting-site']})[0] : undefined;
+  if (site) {
+    showPopup(site.geometry.coordinates, () => sitePopup(site.properties.rank));
+    return;
+  }
+  const pointIds = interactiveLayers().filter((id) => !id.endsWith('-choropleth') && id !== 'siting-site');
   const points = pointIds.length ? map.queryRenderedFeatures(box, {layers: pointIds}) : [];
   if (points.length) {
     const f = points[0];
@@ -583,6 +685,15 @@ function onMapClick(e) {
     showPopup(e.lngLat, () => featureBlock(f.sourceLayer || 'cameras', f.properties));
     return;
   }
+  // A catchment under the click, while school places are on the map: its chart.
+  const shown = (id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none';
+  const catchLayers = ['school_pressure-fill', 'catchments-hit'].filter(shown);
+  const catchment = catchLayers.length ? map.queryRenderedFeatures(e.point, {layers: catchLayers})[0] : undefined;
+  if (catchment) {
+    showCatchment(catchment.properties.code, {lngLat: e.lngLat, props: catchment.properties}).catch(schoolError);
+    return;
+  }
+  const resGrid = state.res.resource && map.getLayer('resource-fill') ? map.queryRenderedFeatures(e.point, {layers: ['resource-fill']})[0] : undefined;
   const admin = map.queryRenderedFeatures(e.point, {layers: ADMIN.map((n) => n + '-choropleth').filter((id) => map.getLayer(id))});
   const byLayer = new Map(admin.map((f) => [f.sourceLayer, f]));
   const building = map.getLayer('buildings-fill') && map.getLayoutProperty('buildings-fill', 'visibility') !== 'none' ?
@@ -596,21 +707,23 @@ function onMapClick(e) {
       const p = f.properties;
       const unit = {id: f.id, code: p.code, name: p.name, name_en: p.name_en, layer: child};
       drillTo(unit, {path: [...state.path.slice(0, i + 1), unit]}).catch(report);
-      showPopup(e.lngLat, () => unitPopup(child, p, building));
+      showPopup(e.lngLat, () => unitPopup(child, p, building, resGrid));
       return;
     }
   }
   const deepest = [...ADMIN].reverse().find((n) => byLayer.has(n));
-  if (deepest) showPopup(e.lngLat, () => unitPopup(deepest, byLayer.get(deepest).properties, building));
+  if (deepest) showPopup(e.lngLat, () => unitPopup(deepest, byLayer.get(deepest).properties, building, resGrid));
 }
 
-function unitPopup(layer, props, building) {
+function unitPopup(layer, props, building, resGrid) {
   const box = featureBlock(layer, props);
   if (building) {
     const sub = featureBlock('buildings', building.properties);
     sub.classList.add('sub');
     box.append(sub);
   }
+  const res = resGrid && resourceBlock(resGrid.id);
+  if (res) box.append(res);
   return box;
 }
 
@@ -619,7 +732,7 @@ function formatValue(field, v) {
   if (field && field.type === 'bool' || typeof v === 'boolean') return v === true || v === 'true' ? t('yes') : t('no');
   if (field && field.type === 'float' && typeof v === 'number') return fmt(v, 2);
   if (field && field.type === 'int' && typeof v === 'number') {
-    return field.name === 'risk_level' ? `${v} (${t('lvl' + v)})` : field.name.endsWith('_id') || field.name === 'id' ? String(v) : fmt(v);
+    return field.name === 'risk_level' ? `${v} (${t('lvl' + v)})` : field.name.endsWith('_id') || ['id', 'year'].includes(field.name) ? String(v) : fmt(v);
   }
   return String(value(v));
 }
@@ -793,6 +906,636 @@ function renderDispatch() {
   }
 }
 
+// ---------------------------------------------------------------- right panel tabs
+
+const TABS = [['kpi', 'tabOverview'], ['school', 'tabSchool'], ['resource', 'tabResource']];
+
+function tabsAvailable() {
+  return TABS.filter(([id]) => id === 'kpi' || (id === 'school' ? state.schemas.has('school_pressure') : state.schemas.has('grids')));
+}
+
+function buildTabs() {
+  const list = tabsAvailable();
+  const nav = $('#tabs');
+  nav.hidden = list.length < 2;
+  nav.replaceChildren(...list.map(([id, key]) => el('button', {type: 'button', role: 'tab', 'data-tab': id,
+    'aria-selected': String(state.tab === id), onclick: () => openTab(id)}, t(key))));
+}
+
+// openTab shows one of the right panel's tabs; the model tabs widen the
+// panel (their chart needs the room) and load what they show.
+function openTab(id) {
+  if (!tabsAvailable().some(([x]) => x === id)) return;
+  if (state.tab !== id) {
+    state.tab = id;
+    for (const [x] of TABS) $('#' + x).hidden = x !== id;
+    $('#app').classList.toggle('wide', id !== 'kpi');
+    buildTabs();
+    if (map) map.resize();
+  }
+  if (id === 'school') showSchool().catch(schoolError);
+  if (id === 'resource') renderResource();
+}
+
+async function postJSON(url, body) {
+  const r = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json', Accept: 'application/json'}, body: JSON.stringify(body)});
+  const answer = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    const err = new Error(answer.error ? `${answer.error}${answer.field ? ` (${answer.field})` : ''}` : `${url}: ${r.status}`);
+    err.status = r.status;
+    throw err;
+  }
+  return answer;
+}
+
+// bboxOf is the [west, south, east, north] of a GeoJSON geometry.
+function bboxOf(g) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]); b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
+    } else for (const x of c) walk(x);
+  };
+  if (g && g.coordinates) walk(g.coordinates);
+  return b;
+}
+
+// centroidOf is the area centroid of a (multi)polygon's largest outer ring.
+function centroidOf(g) {
+  const rings = !g ? [] : g.type === 'Polygon' ? [g.coordinates[0]] : g.type === 'MultiPolygon' ? g.coordinates.map((p) => p[0]) : [];
+  let best = null;
+  for (const ring of rings) {
+    let a = 0, x = 0, y = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+      a += f; x += (ring[j][0] + ring[i][0]) * f; y += (ring[j][1] + ring[i][1]) * f;
+    }
+    if (a !== 0 && (!best || Math.abs(a) > best.a)) best = {a: Math.abs(a), c: [x / (3 * a), y / (3 * a)]};
+  }
+  if (best) return best.c;
+  const b = bboxOf(g);
+  return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+}
+
+// ---------------------------------------------------------------- school places
+
+const WARN_COLOR = Object.fromEntries(WARNING);
+
+function schoolError(err) {
+  console.warn('onemap school:', err);
+  state.school.error = err.message || String(err);
+  if (state.tab === 'school') renderSchool();
+}
+
+// schoolData loads, once, the ten-year projection of both levels and the
+// school_pressure layer's features (ids, codes, extents and the year the
+// layer was put for).
+function schoolData() {
+  const s = state.school;
+  if (!s.load) {
+    s.load = Promise.all([getJSON('/api/school/projection?years=10&format=json'), getJSON('/collections/school_pressure/items?limit=10000')])
+      .then(([proj, fc]) => {
+        s.proj = proj;
+        s.features = new Map();
+        for (const f of fc.features || []) s.features.set(f.properties.code, {id: f.id, props: f.properties, bbox: bboxOf(f.geometry)});
+        const first = (fc.features || [])[0];
+        s.layerYear = first ? first.properties.year : proj.base_year + 3;
+        if (!s.year) s.year = s.layerYear;
+        return s;
+      });
+    s.load.catch(() => { s.load = null; });
+  }
+  return s.load;
+}
+
+// showSchool loads what the school tab shows and draws it.
+async function showSchool() {
+  const s = state.school;
+  s.error = null;
+  renderSchool();
+  await schoolData();
+  applySchoolYear();
+  renderSchool();
+  await loadChart();
+  renderSchool();
+}
+
+// loadChart fetches the API's SVG chart of demand vs seats for the open
+// catchment (or the district at the chosen level), unless it is the one shown.
+async function loadChart() {
+  const s = state.school;
+  const q = new URLSearchParams({years: '10', level: s.level});
+  if (s.catchment) q.set('catchment', s.catchment);
+  const key = q.toString();
+  if (key === s.chartKey && s.svg) return;
+  const seq = ++s.chartSeq;
+  const r = await fetch('/api/school/chart.svg?' + key, {headers: {Accept: 'image/svg+xml'}});
+  if (!r.ok) throw new Error(`${L('学位图表', 'school chart')}: ${r.status}`);
+  const text = await r.text();
+  if (seq !== s.chartSeq) return;
+  s.svg = text;
+  s.chartKey = key;
+}
+
+// chartNode parses the API's SVG and fits it to the dark wall: the panel
+// heading replaces its title, the legend is translated and the chosen
+// year is marked.
+function chartNode() {
+  const s = state.school;
+  const doc = new DOMParser().parseFromString(s.svg, 'image/svg+xml');
+  const svg = doc.documentElement;
+  if (!svg || svg.nodeName !== 'svg') return el('div', {class: 'note err'}, L('图表无法显示', 'The chart could not be read'));
+  svg.removeAttribute('width');
+  svg.removeAttribute('height');
+  svg.setAttribute('role', 'img');
+  const texts = [...svg.querySelectorAll('text')];
+  const title = texts.find((x) => x.getAttribute('font-weight') === 'bold');
+  if (title) {
+    svg.setAttribute('aria-label', title.textContent);
+    title.remove();
+  }
+  const words = {pupils: t('pupils'), projected: t('projected'), seats: t('seats')};
+  for (const x of texts) {
+    if (words[x.textContent]) {
+      x.textContent = words[x.textContent];
+      x.classList.add('legend');
+    }
+  }
+  // The year axis: labels are centred on their year, so two of them place any year.
+  const years = texts.filter((x) => /^\d{4}$/.test(x.textContent) && x.getAttribute('text-anchor') === 'middle')
+    .map((x) => [Number(x.textContent), Number(x.getAttribute('x')), Number(x.getAttribute('y'))]);
+  if (years.length >= 2 && s.year) {
+    const [[y0, x0, ty], [y1, x1]] = [years[0], years[years.length - 1]];
+    const x = x0 + ((s.year - y0) * (x1 - x0)) / (y1 - y0);
+    const ns = 'http://www.w3.org/2000/svg';
+    const line = doc.createElementNS(ns, 'line');
+    for (const [k, v] of Object.entries({x1: x, x2: x, y1: 40, y2: ty - 18, class: 'year-mark', 'stroke-dasharray': '4 3'})) line.setAttribute(k, v);
+    // Below the year axis: ▲ and the year.
+    const label = doc.createElementNS(ns, 'text');
+    for (const [k, v] of Object.entries({x, y: ty + 17, 'text-anchor': 'middle', class: 'year-mark'})) label.setAttribute(k, v);
+    label.textContent = `▲ ${s.year}`;
+    svg.insertBefore(line, svg.querySelector('polyline'));
+    svg.append(label);
+  }
+  return document.importNode(svg, true);
+}
+
+// seriesOf is the projection's series of a catchment code (null: the district) at the level shown.
+function seriesOf(code) {
+  const p = state.school.proj;
+  if (!p) return null;
+  return code ? (p.catchments || []).find((c) => c.code === code) : (p.district || []).find((d) => d.level === state.school.level);
+}
+
+const pointAt = (series, year) => series && (series.points || []).find((p) => p.year === year);
+
+// focusCatchment outlines the catchment whose chart is open.
+function focusCatchment() {
+  const s = state.school;
+  const f = s.catchment && s.features && s.features.get(s.catchment);
+  const id = f ? f.id : null;
+  if (s.focused === id || !map || !map.getLayer('school-focus')) return;
+  if (s.focused !== null && s.focused !== undefined) map.setFeatureState({source: 'onemap', sourceLayer: 'school_pressure', id: s.focused}, {sel: null});
+  if (id !== null) map.setFeatureState({source: 'onemap', sourceLayer: 'school_pressure', id}, {sel: true});
+  s.focused = id;
+}
+
+function renderSchool() {
+  const s = state.school;
+  focusCatchment();
+  const box = $('#school');
+  if (!box || state.tab !== 'school') return;
+  const series = seriesOf(s.catchment);
+  const name = s.catchment ? `${(series && series.name) || s.catchment} · ${s.catchment}` : (state.path[0] ? unitName(state.path[0]) : t('districtWide'));
+  const levels = el('div', {class: 'seg', role: 'radiogroup'}, ['primary', 'junior'].map((lv) => el('button', {
+    type: 'button', role: 'radio', 'data-level': lv, 'aria-checked': String(s.level === lv), onclick: () => setSchoolLevel(lv),
+  }, value(lv))));
+  const years = s.proj ? s.proj.years || [] : [];
+  const select = el('select', {id: 'school-year', onchange: (e) => setSchoolYear(Number(e.target.value))},
+    years.map((y) => el('option', {value: y}, y === s.layerYear ? `${y} *` : String(y))));
+  select.value = String(s.year || '');
+  const chart = el('div', {id: 'school-chart', 'data-catchment': s.catchment || ''}, s.svg ? chartNode() : el('div', {class: 'note'}, t('loading')));
+  const kids = [
+    el('div', {class: 'sec-head'}, el('h2', {id: 'school-title'}, `${t('schoolPlaces')} · ${name}`),
+      s.catchment ? el('button', {type: 'button', class: 'back', onclick: () => showCatchment(null).catch(schoolError)}, `‹ ${t('backToDistrict')}`) : null),
+    el('div', {class: 'controls'}, el('label', {}, t('level'), levels), el('label', {}, t('warnYear'), select)),
+    chart,
+  ];
+  if (s.error) kids.push(el('p', {class: 'note err'}, `${t('failed')}: ${s.error}`));
+  if (s.proj) {
+    // The year's warnings over the level's catchments, and the most pressed.
+    const rows = (s.proj.catchments || []).filter((c) => c.level === s.level)
+      .map((c) => ({c, p: pointAt(c, s.year)})).filter((r) => r.p);
+    const counts = Object.fromEntries(WARNING.map(([w]) => [w, 0]));
+    for (const r of rows) counts[r.p.warning] = (counts[r.p.warning] || 0) + 1;
+    rows.sort((a, b) => b.p.pressure - a.p.pressure);
+    const max = Math.max(1, ...rows.slice(0, 10).map((r) => r.p.pressure));
+    kids.push(
+      el('h2', {style: 'margin-top:0.8rem'}, `${t('catchmentWarnings')} · ${s.year} · ${value(s.level)}`),
+      el('div', {class: 'chips', id: 'school-warnings'}, WARNING.map(([w, c]) => el('span', {class: 'chip', style: `border-color:${c};color:${c}`}, `${value(w)} ${fmt(counts[w])}`))),
+      el('h3', {}, `${t('mostPressed')} (${t('pressureCol')} / ${t('gapCol')})`),
+      el('ul', {class: 'pressure'}, rows.slice(0, 10).map(({c, p}) => el('li', {
+        'data-code': c.code, 'aria-current': c.code === s.catchment ? 'true' : null, onclick: () => showCatchment(c.code, {fly: true}).catch(schoolError),
+      }, el('span', {class: 'nm'}, c.name || c.code),
+      el('span', {class: 'bars'}, el('span', {class: 'bar'}, el('i', {style: `width:${(100 * p.pressure) / max}%;background:${WARN_COLOR[p.warning] || RAMP[3]}`}))),
+      el('span', {class: 'n'}, `${fmt(100 * p.pressure)}%`), el('span', {class: 'n'}, fmt(p.gap))))),
+      el('p', {class: 'note'}, `${t('clickCatchment')} · * ${L('地图图层的年份', "the map layer's year")}`));
+  }
+  box.replaceChildren(...kids);
+}
+
+// showCatchment opens a catchment's chart (null: the district's), with a
+// popup of its figures in the chosen year when the click gave a place.
+async function showCatchment(code, {lngLat, props, fly} = {}) {
+  const s = state.school;
+  s.catchment = code;
+  if (state.tab !== 'school') openTab('school');
+  await schoolData();
+  const f = code && s.features.get(code);
+  if (f && f.props.level !== s.level) setSchoolLevel(f.props.level, {keepCatchment: true});
+  if (fly && f) {
+    map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], {padding: 80 * state.scale, maxZoom: zoomAt(15), duration: navigator.webdriver ? 0 : 800});
+    lngLat = lngLat || map.getCenter();
+  }
+  if (code && lngLat) showPopup(lngLat, () => featureBlock('school_pressure', catchmentProps(code, props || (f && f.props) || {})));
+  renderSchool();
+  await loadChart();
+  renderSchool();
+}
+
+// catchmentProps are a catchment's figures in the chosen year.
+function catchmentProps(code, props) {
+  const s = state.school;
+  const p = pointAt(seriesOf(code), s.year);
+  if (!p || s.year === props.year) return props;
+  return {...props, demand: Math.round(p.demand), seats: Math.round(p.seats), gap: Math.round(p.gap), pressure: p.pressure, warning: p.warning, year: s.year};
+}
+
+function setSchoolLevel(lv, {keepCatchment = false} = {}) {
+  const s = state.school;
+  s.level = lv;
+  if (!keepCatchment && s.catchment && s.features && (s.features.get(s.catchment) || {props: {}}).props.level !== lv) s.catchment = null;
+  for (const l of [...styleLayersOf('school_pressure'), ...styleLayersOf('catchments').filter((x) => x.id === 'catchments-hit')]) {
+    map.setFilter(l.id, ['==', ['get', 'level'], lv]);
+  }
+  if (state.indicator.startsWith('school_pressure') && state.indicator !== 'school_pressure:' + lv) {
+    state.indicator = 'school_pressure:' + lv;
+    buildIndicators();
+  }
+  if (state.tab === 'school' && !keepCatchment) showSchool().catch(schoolError);
+}
+
+function setSchoolYear(year) {
+  state.school.year = year;
+  applySchoolYear();
+  renderSchool();
+  if (state.popup && state.popupContent) state.popup.setDOMContent(state.popupContent());
+}
+
+// applySchoolYear colours the school_pressure layer for the chosen year:
+// the layer's own year is drawn from its tiles; any other from the
+// projection, as feature state.
+function applySchoolYear() {
+  const s = state.school;
+  if (!map || !s.proj || !map.getSource('onemap')) return;
+  for (const id of s.warned) map.setFeatureState({source: 'onemap', sourceLayer: 'school_pressure', id}, {warn: null});
+  s.warned = [];
+  if (s.year === s.layerYear) return;
+  for (const c of s.proj.catchments || []) {
+    const f = s.features.get(c.code);
+    const p = pointAt(c, s.year);
+    if (!f || !p) continue;
+    map.setFeatureState({source: 'onemap', sourceLayer: 'school_pressure', id: f.id}, {warn: WARN_COLOR[p.warning] || null});
+    s.warned.push(f.id);
+  }
+}
+
+// ---------------------------------------------------------------- resources
+
+// The resources of the demand model: API name, label, facility layer, unit.
+const RESOURCES = [
+  {id: 'elderly_care', key: 'resElderly', layer: 'elderly_care', unit: ['张', 'beds'], per1000: true},
+  {id: 'hospital_beds', key: 'resHospital', layer: 'hospitals', unit: ['张', 'beds'], per1000: true},
+  {id: 'parking', key: 'resParking', layer: 'parking', unit: ['个', 'spaces'], per1000: false},
+  {id: 'jobs', key: 'resJobs', layer: null, unit: ['个', 'jobs'], per1000: false},
+];
+const BASES = {aged_60_plus: ['60岁以上老人', 'residents aged 60+'], residents: ['常住人口', 'residents'],
+  dwellings: ['住宅套数', 'dwellings'], working_age: ['劳动年龄人口', 'working-age residents']};
+const resourceOf = (id) => RESOURCES.find((r) => r.id === id);
+const unitOf = (r) => L(...resourceOf(r).unit);
+// Shortage classes of the gap (demand − supply) per grid, surplus first.
+const SURPLUS = '#2a9d8f';
+const SHORT_RAMP = ['#f2d65c', '#f5a142', '#ee6a3a', '#d7263d'];
+// Accessibility (reachable supply per unit of demand; below 1 the standard
+// is not met) in quintiles, the worst served first.
+const SCORE_RAMP = ['#d7263d', '#ee6a3a', '#f2d65c', '#7cc47f', SURPLUS];
+// E2SFCA over road minutes, with a 10-minute catchment in three steps.
+const ACCESS_WEIGHT = {type: 'step', steps: [[3, 1], [6, 0.68], [10, 0.22]]};
+const SITE_COLORS = ['#38c6ff', '#ff6bd6', '#ffd60a', '#7cf29a', '#ff9f43', '#b38cff', '#ff5e57', '#5ee7df', '#f8f3a6', '#c3e86a'];
+
+// resourceData fetches, once per resource, the shortage map's figures per
+// grid (GET /api/models/demand as GeoJSON: ids, demand, supply, gap and the
+// polygons whose centroids the suggested sites link to).
+function resourceData(r) {
+  const cache = state.res.cache;
+  if (!cache.has(r)) {
+    const p = getJSON(`/api/models/demand?resource=${encodeURIComponent(r)}&level=grid&format=geojson`).then((fc) => {
+      const byId = new Map();
+      for (const f of fc.features || []) byId.set(f.id, {...f.properties, centroid: centroidOf(f.geometry)});
+      p.settled = {byId, total: fc.total || {}, supplyKnown: fc.supply_known !== false, ratio: fc.ratio, base: fc.base, scores: null};
+      return p.settled;
+    });
+    p.catch(() => cache.delete(r));
+    cache.set(r, p);
+  }
+  return cache.get(r);
+}
+
+// resourceScores adds each grid's accessibility (POST /api/models/access, which only computes).
+async function resourceScores(r) {
+  const d = await resourceData(r);
+  if (!d.scores) {
+    const a = await postJSON('/api/models/access', {resource: r, method: 'e2sfca', weight: ACCESS_WEIGHT});
+    d.scores = new Map(a.demand_ids.map((id, i) => [id, a.reachable[i] ? a.scores[i] : 0]));
+    d.costSource = a.cost_source;
+  }
+  return d;
+}
+
+// setResource puts a resource's shortage map on the grids (null: off); the
+// district choropleth gives way to it and comes back after.
+function setResource(r, {keepIndicator = false} = {}) {
+  const R = state.res;
+  if (R.resource && R.resource !== r) {
+    const old = resourceOf(R.resource);
+    if (old.layer && R.facilitiesShown) setLayerVisible(old.layer, false);
+  }
+  R.facilitiesShown = false;
+  R.resource = r;
+  R.error = null;
+  setSiting(null);
+  if (r) {
+    if (state.indicator !== 'resource') R.prevIndicator = state.indicator;
+    state.indicator = 'resource';
+    // Show where the supply is, when the layer is there and hidden.
+    const lay = resourceOf(r).layer;
+    if (lay && map.getLayer(lay + '-circle') && map.getLayoutProperty(lay + '-circle', 'visibility') === 'none') {
+      setLayerVisible(lay, true);
+      R.facilitiesShown = true;
+    }
+  } else if (!keepIndicator) {
+    state.indicator = R.prevIndicator || 'residents';
+  }
+  buildIndicators();
+  paintResource().catch(resourceError);
+  paintChoropleth().catch(report);
+  renderResource();
+}
+
+function setResourceMode(mode) {
+  state.res.mode = mode;
+  paintResource().catch(resourceError);
+  renderResource();
+}
+
+function resourceError(err) {
+  console.warn('onemap resource:', err);
+  state.res.error = err.message || String(err);
+  renderResource();
+}
+
+// paintResource colours the grids by the chosen resource's gap or accessibility.
+async function paintResource() {
+  const R = state.res;
+  const seq = ++R.seq;
+  const r = R.resource;
+  const mode = R.mode;
+  const d = r ? await (mode === 'score' ? resourceScores(r) : resourceData(r)) : null;
+  if (seq !== R.seq) return;
+  for (const id of R.painted) map.setFeatureState({source: 'onemap', sourceLayer: 'grids', id}, {res: null});
+  R.painted = [];
+  R.legend = null;
+  if (!d) return;
+  if (mode === 'score' && d.scores) {
+    const sorted = [...d.scores.values()].sort((a, b) => a - b);
+    const q = [1, 2, 3, 4].map((i) => sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / 5))]);
+    const cls = (v) => q.filter((b) => v >= b).length;
+    for (const [id, v] of d.scores) {
+      map.setFeatureState({source: 'onemap', sourceLayer: 'grids', id}, {res: SCORE_RAMP[cls(v)]});
+      R.painted.push(id);
+    }
+    const edges = [sorted[0], ...q, sorted[sorted.length - 1]];
+    R.legend = {title: `${t(resourceOf(r).key)} · ${t('scoreLegend')}`,
+      rows: SCORE_RAMP.map((c, i) => [c, `${fmt(edges[i], 2)} – ${fmt(edges[i + 1], 2)}`])};
+  } else {
+    // Shortage classes by quartiles of the grids short of supply.
+    const short = [...d.byId.values()].map((p) => p.gap).filter((g) => g > 0).sort((a, b) => a - b);
+    const q = [1, 2, 3].map((i) => short[Math.min(short.length - 1, Math.floor((i * short.length) / 4))] ?? 0);
+    const cls = (g) => q.filter((b) => g >= b).length;
+    for (const [id, p] of d.byId) {
+      map.setFeatureState({source: 'onemap', sourceLayer: 'grids', id}, {res: p.gap <= 0 ? SURPLUS : SHORT_RAMP[cls(p.gap)]});
+      R.painted.push(id);
+    }
+    const edges = [short[0] ?? 0, ...q, short[short.length - 1] ?? 0];
+    R.legend = {title: `${t(resourceOf(r).key)} · ${t('gap')} (${unitOf(r)})`,
+      rows: [[SURPLUS, t('surplus')], ...SHORT_RAMP.map((c, i) => [c, `${fmt(edges[i], 1)} – ${fmt(edges[i + 1], 1)}`])]};
+  }
+  if (state.indicator === 'resource') $('#choro-legend').replaceChildren(...resourceLegend());
+  renderResource();
+}
+
+function resourceLegend() {
+  const lg = state.res.legend;
+  if (!lg) return [el('div', {}, state.res.resource ? t('loading') : '')];
+  return [el('div', {}, `${layerTitle('grids')} · ${lg.title}`),
+    ...lg.rows.map(([c, label]) => el('div', {class: 'row'}, el('i', {class: 'sw', style: `background:${c}`}), label))];
+}
+
+// resourceBlock lists a grid's figures of the resource on the map, for its popup.
+function resourceBlock(id) {
+  const r = state.res.resource;
+  const c = r && state.res.cache.get(r);
+  const d = c && c.settled;
+  const p = d && d.byId.get(id);
+  if (!p) return null;
+  const rows = [[t('demand'), fmt(p.demand, 1)], [t('supply'), d.supplyKnown ? fmt(p.supply, 1) : '–'], [t('gap'), fmt(p.gap, 1)]];
+  if (d.scores && d.scores.has(id)) rows.push([t('byScore'), fmt(d.scores.get(id), 2)]);
+  return el('div', {class: 'popup sub', 'data-layer': 'resource'},
+    el('div', {class: 'kind'}, `${t(resourceOf(r).key)} (${unitOf(r)}) · ${p.name || p.code}`),
+    el('table', {}, rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v)))));
+}
+
+function renderResource() {
+  const R = state.res;
+  const box = $('#resource');
+  if (!box || state.tab !== 'resource') return;
+  const r = R.resource;
+  const c = r && R.cache.get(r);
+  const d = c && c.settled;
+  const picker = el('div', {class: 'seg', role: 'radiogroup', id: 'resources'}, [...RESOURCES.map((x) => el('button', {
+    type: 'button', role: 'radio', 'data-resource': x.id, 'aria-checked': String(r === x.id), onclick: () => setResource(x.id),
+  }, t(x.key))), el('button', {type: 'button', role: 'radio', 'data-resource': '', 'aria-checked': String(!r), onclick: () => setResource(null)}, t('none'))]);
+  const kids = [el('h2', {}, t('resources')), picker];
+  if (!r) {
+    kids.push(el('p', {class: 'note'}, t('pickResource')));
+    box.replaceChildren(...kids);
+    return;
+  }
+  const noSupply = d && !d.supplyKnown;
+  kids.push(el('div', {class: 'controls', style: 'margin-top:0.6rem'}, t('colourBy'), el('div', {class: 'seg', role: 'radiogroup'},
+    [['gap', 'byGap'], ['score', 'byScore']].map(([m, key]) => {
+      const b = el('button', {type: 'button', role: 'radio', 'data-mode': m, 'aria-checked': String(R.mode === m), onclick: () => setResourceMode(m)}, t(key));
+      b.disabled = m === 'score' && (!d || noSupply);
+      return b;
+    }))));
+  if (d) {
+    const tot = d.total;
+    const u = unitOf(r);
+    const figure = (key, v, id, cls = '') => el('div', {class: 'tile ' + cls, id, 'data-value': v ?? ''},
+      el('div', {class: 'v'}, fmt(v), el('span', {class: 'u'}, u)), el('div', {class: 'l'}, t(key)));
+    kids.push(el('div', {class: 'tiles three', id: 'res-totals'},
+      figure('demand', tot.demand, 'res-demand'),
+      figure('supply', d.supplyKnown ? tot.supply : undefined, 'res-supply'),
+      figure('gap', tot.gap, 'res-gap', tot.gap > 0 ? 'alarm' : 'ok')));
+    const base = BASES[d.base] ? L(...BASES[d.base]) : d.base;
+    const std = resourceOf(r).per1000 ? L(`每千名${base} ${fmt(d.ratio * 1000, 1)} ${u}`, `${fmt(d.ratio * 1000, 1)} per 1,000 ${base} (${u})`) :
+      L(`每${base.replace(/数$/, '')} ${fmt(d.ratio, 2)} ${u}`, `${fmt(d.ratio, 2)} per ${base.replace(/s$/, '')} (${u})`);
+    kids.push(el('p', {class: 'note'}, `${t('standard')}: ${std}` +
+      (tot.demand > 0 && d.supplyKnown ? ` · ${t('met')} ${fmt((100 * tot.supply) / tot.demand)}%` : '')));
+    if (noSupply) kids.push(el('p', {class: 'note err'}, t('noSupply')));
+  } else if (!R.error) {
+    kids.push(el('p', {class: 'note'}, t('loading')));
+  }
+  if (R.error) kids.push(el('p', {class: 'note err'}, `${t('failed')}: ${R.error}`));
+  // Suggest N sites.
+  const n = el('input', {type: 'number', id: 'site-n', min: 1, max: 10, step: 1, value: R.n,
+    onchange: (e) => { R.n = Math.max(1, Math.min(10, Math.round(Number(e.target.value)) || 3)); e.target.value = R.n; }});
+  const model = el('select', {id: 'site-model', onchange: (e) => { R.model = e.target.value; renderResource(); }},
+    el('option', {value: 'p-median'}, t('pmedian')), el('option', {value: 'mclp'}, t('mclp')));
+  model.value = R.model;
+  const radius = R.model === 'mclp' ? el('label', {}, t('radius'), el('input', {type: 'number', id: 'site-radius', min: 0.5, max: 30, step: 0.5, value: R.radius,
+    onchange: (e) => { R.radius = Math.max(0.1, Number(e.target.value) || 1.5); e.target.value = R.radius; }})) : null;
+  const go = el('button', {type: 'button', id: 'suggest', onclick: () => suggestSites().catch(resourceError)}, t('suggestSites'));
+  go.disabled = !d || noSupply || Boolean(R.siting && R.siting.loading);
+  kids.push(el('h2', {style: 'margin-top:0.9rem'}, t('suggestSites')),
+    el('div', {class: 'controls'}, el('label', {}, t('sitesN'), n), el('label', {}, t('model'), model), radius, go),
+    el('div', {id: 'siting'}, sitingBlock()));
+  box.replaceChildren(...kids);
+}
+
+// suggestSites asks POST /api/models/siting (a computation: no token) for
+// N new sites of the resource, given its existing facilities, over every
+// grid's demand with every grid centroid a candidate.
+async function suggestSites() {
+  const R = state.res;
+  const r = R.resource;
+  if (!r || (R.siting && R.siting.loading)) return;
+  const input = $('#site-n');
+  if (input) R.n = Math.max(1, Math.min(10, Math.round(Number(input.value)) || 3));
+  const body = {resource: r, model: R.model, p: R.n};
+  if (R.model === 'mclp') body.radius = R.radius;
+  R.siting = {loading: true};
+  renderResource();
+  const t0 = performance.now();
+  try {
+    const [ans, d] = await Promise.all([postJSON('/api/models/siting', body), resourceData(r)]);
+    if (R.resource !== r) return;
+    setSiting({...ans, resource: r, p: R.n, ms: performance.now() - t0, totalDemand: d.total.demand}, d);
+  } catch (err) {
+    R.siting = null;
+    throw err;
+  } finally {
+    renderResource();
+  }
+}
+
+// setSiting draws suggested sites (null: clears them): numbered markers,
+// a line from every grid a new site serves to it, and those grids outlined.
+function setSiting(ans, d) {
+  const R = state.res;
+  R.siting = ans;
+  for (const id of R.siteGrids) map.setFeatureState({source: 'onemap', sourceLayer: 'grids', id}, {site: null});
+  R.siteGrids = [];
+  const features = [];
+  if (ans && d) {
+    const fresh = (ans.sites || []).filter((x) => !x.existing);
+    const byColumn = new Map(fresh.map((x, k) => [x.column, {site: x, rank: k + 1, color: SITE_COLORS[k % SITE_COLORS.length]}]));
+    (ans.assignment || []).forEach((j, i) => {
+      const s = byColumn.get(j);
+      if (!s || (ans.covered && !ans.covered[i])) return;
+      const id = ans.demand_ids[i];
+      const g = d.byId.get(id);
+      if (!g) return;
+      features.push({type: 'Feature', geometry: {type: 'LineString', coordinates: [g.centroid, s.site.point]}, properties: {kind: 'link', color: s.color}});
+      map.setFeatureState({source: 'onemap', sourceLayer: 'grids', id}, {site: s.color});
+      R.siteGrids.push(id);
+    });
+    for (const {site, rank, color} of byColumn.values()) {
+      features.push({type: 'Feature', geometry: {type: 'Point', coordinates: site.point}, properties: {kind: 'site', rank, color, column: site.column}});
+    }
+  }
+  const src = map && map.getSource('siting');
+  if (src) src.setData({type: 'FeatureCollection', features});
+  if (features.length) {
+    const b = new maplibregl.LngLatBounds();
+    for (const f of features) {
+      if (f.geometry.type === 'Point') b.extend(f.geometry.coordinates);
+      else for (const c of f.geometry.coordinates) b.extend(c);
+    }
+    const v = map.getBounds();
+    if (!v.contains(b.getSouthWest()) || !v.contains(b.getNorthEast())) {
+      map.fitBounds(b, {padding: 60 * state.scale, maxZoom: zoomAt(15), duration: navigator.webdriver ? 0 : 800});
+    }
+  }
+}
+
+function sitingBlock() {
+  const S = state.res.siting;
+  if (!S) return null;
+  if (S.loading) return el('p', {class: 'note'}, t('siting'));
+  const u = unitOf(S.resource);
+  const rows = [];
+  const fresh = (S.sites || []).filter((x) => !x.existing);
+  if (S.model === 'mclp') {
+    const share = S.totalDemand > 0 ? ` (${fmt((100 * S.objective) / S.totalDemand, 1)}%)` : '';
+    rows.push([t('covered'), `${fmt(S.objective, 1)} ${u}${share}`]);
+    if (S.upper_bound !== undefined) rows.push([t('upperBound'), fmt(S.upper_bound, 1)]);
+  } else {
+    rows.push([t('objective'), `${fmt(S.objective, 1)} (${u}×${t('minutes')})`]);
+    if (S.totalDemand > 0) rows.push([t('avgTravel'), `${fmt(S.objective / S.totalDemand, 2)} ${t('minutes')}`]);
+    if (S.lower_bound !== undefined) {
+      const gap = S.objective > 0 ? (100 * (S.objective - S.lower_bound)) / S.objective : 0;
+      rows.push([t('lowerBound'), `${fmt(S.lower_bound, 1)}${S.optimal ? '' : ` · ${t('gapBound')} ${fmt(gap, 2)}%`}`]);
+    }
+  }
+  rows.push([t('solveTime'), `${fmt(S.seconds, 2)} s · ${t('roundTrip')} ${fmt(S.ms / 1000, 2)} s` + (S.optimal ? ` · ${t('provenOptimal')}` : '')]);
+  rows.push([L('出行成本', 'Costs'), S.cost_source === 'network' ? t('costNetwork') : S.cost_source === 'line' ? t('costLine') : S.cost_source]);
+  // MCLP with the existing facilities already covering everything in reach:
+  // any new sites are as good as none.
+  const idle = fresh.length && fresh.every((x) => !x.clients);
+  return el('div', {},
+    idle ? el('p', {class: 'note err'}, L('现有设施已覆盖半径内的全部需求,新址不增加覆盖;可缩小半径或改用 p-中位模型',
+      'The existing facilities already cover all demand within the radius: new sites add nothing. Try a smaller radius or the p-median.')) : null,
+    el('table', {class: 'facts', id: 'siting-figures', 'data-objective': S.objective},
+      rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v)))),
+    el('ol', {class: 'sites'}, fresh.map((x, k) => el('li', {'data-rank': k + 1, onclick: () => map.easeTo({center: x.point, duration: navigator.webdriver ? 0 : 600})},
+      el('span', {class: 'no', style: `border-color:${SITE_COLORS[k % SITE_COLORS.length]};color:${SITE_COLORS[k % SITE_COLORS.length]}`}, String(k + 1)),
+      el('span', {class: 'nm'}, x.name || `#${x.column}`),
+      el('span', {class: 'n'}, `${fmt(x.clients)} ${t('servedGrids')} · ${fmt(x.demand, 1)} ${u}`)))));
+}
+
+function sitePopup(rank) {
+  const S = state.res.siting;
+  const x = S && (S.sites || []).filter((s) => !s.existing)[rank - 1];
+  if (!x) return el('div', {class: 'popup'});
+  const u = unitOf(S.resource);
+  return el('div', {class: 'popup', 'data-layer': 'siting'},
+    el('h4', {}, `${rank}. ${x.name || '#' + x.column}`),
+    el('div', {class: 'kind'}, `${t('newSite')} · ${t(resourceOf(S.resource).key)} · ${S.model === 'mclp' ? t('mclp') : t('pmedian')}`),
+    el('table', {}, [[t('servedGrids'), fmt(x.clients)], [t('servedDemand'), `${fmt(x.demand, 1)} ${u}`],
+      [L('位置', 'Location'), `${x.point[0].toFixed(5)}, ${x.point[1].toFixed(5)}`]].map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v)))));
+}
+
 // ---------------------------------------------------------------- language, clock, errors
 
 function setLanguage(lang) {
@@ -822,6 +1565,10 @@ function setLanguage(lang) {
   if (current()) stats(current().code).then((s) => { renderKPI(s); return paintChoropleth(); }).catch(report);
   if (state.popup && state.popupContent) state.popup.setDOMContent(state.popupContent());
   renderDispatch();
+  buildTabs();
+  renderSchool();
+  if (state.res.resource && map) paintResource().catch(resourceError);
+  else renderResource();
 }
 
 function tick() {
@@ -853,6 +1600,8 @@ window.onemap = {
   drillTo: (unit, opts) => drillTo(unit, opts),
   setLayerVisible: (name, on) => setLayerVisible(name, on),
   setLanguage: (lang) => setLanguage(lang),
+  openTab: (id) => openTab(id),
+  setResource: (r) => setResource(r),
 };
 
 mark('module');
