@@ -37,6 +37,7 @@ type scratch struct {
 	found  []*layers.Feature
 	prs    []*prepared
 	feats  []*geojson.Feature // handed to mvt.Marshal, reused
+	sizer  sizer
 }
 
 // reset empties the scratch for reuse, keeping a bounded amount of memory.

@@ -29,6 +29,7 @@ type prepared struct {
 	wbound orb.Bound
 	props  geojson.Properties
 	id     any
+	attrs  int // attrSize(props, id)
 }
 
 // text is a string attribute interned with unique.Make. mvt.Marshal dedupes
@@ -66,7 +67,7 @@ func prepare(f *layers.Feature, fields []layers.Field) *prepared {
 	if f.ID >= 0 {
 		id = uint64(f.ID)
 	}
-	return &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), props: props, id: id}
+	return &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), props: props, id: id, attrs: attrSize(props, id)}
 }
 
 // sortedFields is the schema's fields in name order, the order tags are

@@ -75,6 +75,13 @@ func (o Options) Render(srcs []Source, t maptile.Tile) ([]byte, error) {
 
 // render also reports the thinning level that was needed (the highest of
 // any layer; 0: none).
+//
+// Each layer is built (search, clip, simplify) and its encoded size
+// estimated (sizer); over budget, the biggest layer is rebuilt a level
+// coarser until the estimates fit, and the tile is then encoded once, all
+// layers in one mvt.Marshal. Should the tile still exceed the budget (an
+// estimate fell short), thinning goes on with each layer's real encoded
+// size.
 func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	if t.Z > MaxZoom || !t.Valid() {
 		return nil, 0, fmt.Errorf("tiles: invalid tile %d/%d/%d", t.Z, t.X, t.Y)
@@ -91,57 +98,105 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		p.s = o.store.scratch()
 		defer o.store.release(p.s)
 	}
-	type part struct {
-		src   Source
-		msg   []byte // a tile message holding this one layer
-		size  int    // its length
-		level int
-		stuck bool
-		base  *layer // level 0 of a point layer, which thinning filters
-	}
 	var parts []part
-	total := 0
-	build := func(pt *part) error {
-		var l layer
-		if pt.base != nil {
-			l = thinPoints(*pt.base, pt.level)
-		} else {
-			l = o.layer(p, pt.src, pt.level)
-			if pt.level == 0 && (pt.src.Schema.Geometry == layers.Point || pt.src.Schema.Geometry == layers.MultiPoint) {
-				pt.base = &l
-			}
-		}
-		if len(l.features) == 0 {
-			pt.msg, pt.size = nil, 0
-			return nil
-		}
-		msg, err := encodeLayer(&l, o.Extent, p.s)
-		if err != nil {
-			return fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
-		}
-		pt.msg, pt.size = msg, len(msg)
-		return nil
-	}
 	for _, s := range srcs {
 		if s.Snapshot == nil || int(t.Z) < s.Schema.MinZoom || int(t.Z) > s.Schema.MaxZoom {
 			continue
 		}
 		pt := part{src: s}
-		if err := build(&pt); err != nil {
-			return nil, 0, err
-		}
-		if pt.msg != nil {
+		o.build(p, &pt)
+		if len(pt.l.features) > 0 {
 			parts = append(parts, pt)
-			total += pt.size
 		}
 	}
-	// Over budget: thin the biggest layer one level at a time, so small
-	// layers keep every feature. Dense points go first (a sizeable point
-	// layer: thinning them reads better than coarser outlines, and costs
-	// only a filter); a layer that a level barely shrank (a few big
-	// polygons) is passed over while others can still give.
-	level := 0
-	for o.MaxBytes > 0 && total > o.MaxBytes {
+	if len(parts) == 0 {
+		return nil, 0, nil
+	}
+	measure := func(l *layer) (int, error) { return p.s.sizer.layerSize(l, o.Extent), nil }
+	needs := func() bool {
+		total := 0
+		for _, pt := range parts {
+			total += pt.size
+		}
+		return o.MaxBytes > 0 && total > o.MaxBytes
+	}
+	var level int
+	var err error
+	if needs() {
+		for i := range parts {
+			parts[i].size, _ = measure(&parts[i].l)
+		}
+		if level, err = o.thin(p, parts, measure); err != nil {
+			return nil, level, err
+		}
+	}
+	b, err := encodeTile(parts, o.Extent, p.s)
+	if err != nil {
+		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	if o.MaxBytes <= 0 || len(b) <= o.MaxBytes {
+		return b, level, nil
+	}
+	// The estimates fell short: thin on the layers' encoded sizes.
+	measure = func(l *layer) (int, error) {
+		msg, err := encodeLayer(l, o.Extent, p.s)
+		return len(msg), err
+	}
+	for i := range parts {
+		if parts[i].size, err = measure(&parts[i].l); err != nil {
+			return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+		}
+	}
+	more, err := o.thin(p, parts, measure)
+	if err != nil {
+		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	if b, err = encodeTile(parts, o.Extent, p.s); err != nil {
+		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	return b, max(level, more), nil
+}
+
+// part is one layer of a tile being rendered.
+type part struct {
+	src   Source
+	l     layer
+	size  int // its size as a one-layer tile message, estimated or encoded
+	level int
+	stuck bool
+	base  *layer // level 0 of a point layer, which thinning filters
+}
+
+// build makes the part's layer at its level, and a cheap upper bound of
+// its size (values counted as if all were distinct).
+func (o Options) build(p *projector, pt *part) {
+	switch {
+	case pt.base != nil:
+		pt.l = thinPoints(*pt.base, pt.level)
+	default:
+		pt.l = o.layer(p, pt.src, pt.level)
+		if pt.level == 0 && (pt.src.Schema.Geometry == layers.Point || pt.src.Schema.Geometry == layers.MultiPoint) {
+			base := pt.l
+			pt.base = &base
+		}
+	}
+	pt.size = upperSize(&pt.l, o.Extent)
+}
+
+// thin brings the parts' total size within MaxBytes where it can: the
+// biggest layer is thinned one level at a time, so small layers keep every
+// feature. Dense points go first (a sizeable point layer: thinning them
+// reads better than coarser outlines, and costs only a filter); a layer
+// that a level barely shrank (a few big polygons) is passed over while
+// others can still give. measure sizes a rebuilt layer. It returns the
+// highest level reached.
+func (o Options) thin(p *projector, parts []part, measure func(*layer) (int, error)) (int, error) {
+	total, level := 0, 0
+	for _, pt := range parts {
+		total += pt.size
+		level = max(level, pt.level)
+	}
+	for total > o.MaxBytes {
 		big := -1
 		for i := range parts {
 			if parts[i].base != nil && !parts[i].stuck && parts[i].level < maxThin && parts[i].size >= total/8 &&
@@ -158,32 +213,24 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 					big = i
 				}
 			}
-			if big >= 0 {
-				break
-			}
 		}
 		if big < 0 {
 			break
 		}
-		before := parts[big].size
-		total -= before
-		parts[big].level++
-		level = max(level, parts[big].level)
-		if err := build(&parts[big]); err != nil {
-			return nil, level, err
+		pt := &parts[big]
+		before := pt.size
+		pt.level++
+		level = max(level, pt.level)
+		o.build(p, pt)
+		size, err := measure(&pt.l)
+		if err != nil {
+			return level, err
 		}
-		total += parts[big].size
-		parts[big].stuck = parts[big].size > before*9/10
+		pt.size = size
+		total += size - before
+		pt.stuck = size > before*9/10
 	}
-	// Each part is a one-layer tile message; together they are the tile.
-	if total == 0 {
-		return nil, level, nil
-	}
-	b := make([]byte, 0, total)
-	for _, pt := range parts {
-		b = append(b, pt.msg...)
-	}
-	return b, level, nil
+	return level, nil
 }
 
 // layer is one layer of a tile before encoding: features in id order with
@@ -199,6 +246,7 @@ type feature struct {
 	geom  orb.Geometry
 	props geojson.Properties
 	id    any
+	attrs int // attrSize(props, id)
 }
 
 // layer builds one source's layer of the projector's tile at a thinning
@@ -243,7 +291,7 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		if g == nil {
 			continue
 		}
-		l.features = append(l.features, feature{geom: g, props: pr.props, id: pr.id})
+		l.features = append(l.features, feature{geom: g, props: pr.props, id: pr.id, attrs: pr.attrs})
 	}
 	if level > 0 {
 		return thinPoints(l, level)
