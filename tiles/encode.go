@@ -56,7 +56,7 @@ func fill(gfs []*geojson.Feature, l *layer) []*geojson.Feature {
 	for i := range l.features {
 		f := &l.features[i]
 		gf := gfs[i]
-		gf.Geometry, gf.Properties, gf.ID = f.geom, f.props, f.id
+		gf.Geometry, gf.Properties, gf.ID = f.geom, f.pr.props, f.pr.id
 	}
 	return gfs
 }

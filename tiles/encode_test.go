@@ -17,13 +17,13 @@ func orbEncode(t testing.TB, ls []layer) []byte {
 		for _, f := range l.features {
 			gf := geojson.NewFeature(f.geom)
 			gf.Properties = geojson.Properties{}
-			for k, v := range f.props {
+			for k, v := range f.pr.props {
 				if s, ok := v.(text); ok {
 					v = s.String()
 				}
 				gf.Properties[k] = v
 			}
-			gf.ID = f.id
+			gf.ID = f.pr.id
 			ml.Features = append(ml.Features, gf)
 		}
 		mls = append(mls, ml)

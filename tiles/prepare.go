@@ -29,7 +29,9 @@ type prepared struct {
 	wbound orb.Bound
 	props  geojson.Properties
 	id     any
-	attrs  int // attrSize(props, id)
+	vals   []val // the props' values in field order, for size estimates
+	idSize int   // bytes of the id field
+	attrs  int   // attrSize(vals, idSize)
 }
 
 // text is a string attribute interned with unique.Make. mvt.Marshal dedupes
@@ -52,22 +54,24 @@ func toWorld(pt orb.Point) orb.Point {
 
 func prepare(f *layers.Feature, fields []layers.Field) *prepared {
 	w := project.Geometry(orb.Clone(f.Geometry), toWorld)
-	props := make(geojson.Properties, len(fields))
+	pr := &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), props: make(geojson.Properties, len(fields))}
 	for _, fd := range fields {
 		v, ok := f.Properties[fd.Name]
 		if !ok || !fits(v, fd.Type) {
 			continue
 		}
+		pr.vals = append(pr.vals, valueOf(v))
 		if s, ok := v.(string); ok {
 			v = text(unique.Make(s))
 		}
-		props[fd.Name] = v
+		pr.props[fd.Name] = v
 	}
-	var id any
 	if f.ID >= 0 {
-		id = uint64(f.ID)
+		pr.id = uint64(f.ID)
 	}
-	return &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), props: props, id: id, attrs: attrSize(props, id)}
+	pr.idSize = idSize(pr.id)
+	pr.attrs = attrSize(pr.vals, pr.idSize)
+	return pr
 }
 
 // sortedFields is the schema's fields in name order, the order tags are

@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/paulmach/orb"
@@ -11,15 +12,31 @@ import (
 // layout of what mvt.Marshal writes (a length-prefixed layer of features,
 // each with its id, tags, type and geometry commands, then the keys and
 // values tables) without writing anything: geometry and ids are sized
-// exactly, values are counted once per layer as Marshal dedupes them, and
-// only the tags' value indexes are approximated (Marshal numbers a
-// feature's new values in key order, the estimate in map order). Render checks the encoded
-// tile against the budget all the same (see Options.render).
+// exactly, values are counted once per layer as Marshal dedupes them (told
+// apart by a 64-bit fingerprint made at preparation), and only the tags'
+// value indexes are approximated (Marshal numbers a feature's new values
+// in key order, the estimate in field order, the same for the demo's
+// layers). Render checks the encoded tile against the budget all the same
+// (see Options.render).
 
-// sizer estimates encoded layer sizes; its set is reused from layer to
-// layer.
+// val is what the estimate needs of an attribute value: a fingerprint
+// that tells values apart and the bytes of its entry in a layer's values
+// table.
+type val struct {
+	fp   uint64
+	size uint32
+}
+
+// sizer estimates encoded layer sizes. Its set of fingerprints (open
+// addressing, emptied by bumping gen) is reused from layer to layer.
 type sizer struct {
-	seen map[any]int // keys (string) and values (text, int64, …) met in the layer, with the value's index
+	slots []slot
+	gen   uint32
+}
+
+type slot struct {
+	fp       uint64
+	idx, gen uint32
 }
 
 // varintLen is the length of v as a protobuf varint.
@@ -30,39 +47,50 @@ func field(n int) int { return 1 + varintLen(uint64(n)) + n }
 
 func zigzag32(v int32) uint64 { return uint64(uint32((v << 1) ^ (v >> 31))) }
 
+// header is the size of a layer's name, version and extent fields.
+func header(name string, extent uint32) int {
+	return field(len(name)) + 2 + 1 + varintLen(uint64(extent))
+}
+
 // layerSize estimates the bytes of l as a one-layer tile message.
 func (z *sizer) layerSize(l *layer, extent uint32) int {
-	if z.seen == nil {
-		z.seen = map[any]int{}
+	props := 0
+	for i := range l.features {
+		props += len(l.features[i].pr.vals)
 	}
-	clear(z.seen)
-	n := field(len(l.name)) + 2 + 1 + varintLen(uint64(extent)) // name, version, extent
-	values := 0
+	if want := 2 * props; len(z.slots) < want || z.gen == math.MaxUint32 {
+		z.slots = make([]slot, 1<<bits.Len(uint(want|15)))
+		z.gen = 0
+	}
+	z.gen++
+	mask := uint64(len(z.slots) - 1)
+	n := header(l.name, extent) + l.keys
+	values := uint32(0)
 	for i := range l.features {
 		f := &l.features[i]
-		fb := 2 // type
-		if id, ok := f.id.(uint64); ok {
-			fb += 1 + varintLen(id)
-		}
+		fb := 2 + f.pr.idSize // type, id
 		tags := 0
-		for k, v := range f.props {
-			if _, ok := z.seen[k]; !ok {
-				z.seen[k] = 0
-				n += field(len(k))
+		for _, v := range f.pr.vals {
+			h := v.fp & mask
+			for {
+				s := &z.slots[h]
+				if s.gen != z.gen {
+					*s = slot{fp: v.fp, idx: values, gen: z.gen}
+					values++
+					n += int(v.size)
+					break
+				}
+				if s.fp == v.fp {
+					break
+				}
+				h = (h + 1) & mask
 			}
-			vi, ok := z.seen[v]
-			if !ok {
-				vi = values
-				z.seen[v] = vi
-				values++
-				n += field(valueSize(v))
-			}
-			tags += 1 + varintLen(uint64(vi)) // key indexes stay below 128
+			tags += 1 + varintLen(uint64(z.slots[h].idx)) // key indexes stay below 128
 		}
 		if tags > 0 {
 			fb += field(tags)
 		}
-		fb += field(geomSize(f.geom))
+		fb += field(f.gsize)
 		n += field(fb)
 	}
 	return field(n)
@@ -72,55 +100,81 @@ func (z *sizer) layerSize(l *layer, extent uint32) int {
 // without a set: every value counted as if distinct (and tags with 3-byte
 // value indexes), which only a layer of unique values comes close to.
 func upperSize(l *layer, extent uint32) int {
-	n := field(len(l.name)) + 2 + 1 + varintLen(uint64(extent))
-	keys := 0
+	n := header(l.name, extent) + l.keys
 	for i := range l.features {
 		f := &l.features[i]
-		keys = max(keys, len(f.props))
-		n += field(f.attrs + field(geomSize(f.geom)))
+		n += field(f.pr.attrs + field(f.gsize))
 	}
-	return field(n + keys*32)
+	return field(n)
 }
 
-// attrSize bounds from above the bytes a feature's id, type, tags and
+// attrSize bounds from above the bytes a feature's type, id, tags and
 // values add to a layer, counting each value as distinct.
-func attrSize(props map[string]any, id any) int {
-	n := 2 // type
-	if id, ok := id.(uint64); ok {
-		n += 1 + varintLen(id)
+func attrSize(vals []val, idSize int) int {
+	n := 2 + idSize
+	if len(vals) > 0 {
+		n += field(4 * len(vals))
 	}
-	if len(props) > 0 {
-		n += field(4 * len(props))
-	}
-	for _, v := range props {
-		n += field(valueSize(v))
+	for _, v := range vals {
+		n += int(v.size)
 	}
 	return n
 }
 
-// valueSize is the size of a vectortile Tile_Value holding v, as orb's
-// encodeValue fills it.
-func valueSize(v any) int {
+// valueOf returns the fingerprint and values-table entry of an attribute
+// value (string, int64, float64 or bool, as the layers' contract has
+// them), sized as orb's encodeValue fills a Tile_Value.
+func valueOf(v any) val {
+	var kind, bits uint64
+	var size int
 	switch v := v.(type) {
-	case text:
-		return field(len(v.String()))
 	case string:
-		return field(len(v))
+		kind, bits, size = 1, fnv1a(v), field(len(v))
 	case int64:
-		return 1 + varintLen(uint64((v<<1)^(v>>63)))
+		kind, bits, size = 2, uint64(v), 1+varintLen(uint64((v<<1)^(v>>63)))
 	case float64:
-		return 9
+		kind, bits, size = 3, math.Float64bits(v), 9
 	case bool:
-		return 2
+		kind, size = 4, 2
+		if v {
+			bits = 1
+		}
 	}
-	return 16
+	return val{fp: mix(bits ^ kind<<60 ^ kind), size: uint32(field(size))}
+}
+
+// fnv1a is the 64-bit FNV-1a hash of s.
+func fnv1a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// mix is splitmix64's finaliser, spreading fingerprints over the table.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// idSize is the bytes of a feature's id field (none without an id).
+func idSize(id any) int {
+	if id, ok := id.(uint64); ok {
+		return 1 + varintLen(id)
+	}
+	return 0
 }
 
 // geomSize is the size of g's command stream as orb's encodeGeometry
-// writes it (a packed field of varints; the penCount starts at 0 for each
+// writes it (a packed field of varints; the pen starts at 0 for each
 // feature).
 func geomSize(g orb.Geometry) int {
-	var c penCount
+	var c pen
 	switch g := g.(type) {
 	case orb.Point:
 		c.moveTo(g)
@@ -143,36 +197,40 @@ func geomSize(g orb.Geometry) int {
 	return c.n
 }
 
-// penCount counts the bytes of geometry commands and parameters.
-type penCount struct {
+// pen counts the bytes of geometry commands and parameters.
+type pen struct {
 	x, y int32
 	n    int
 }
 
-func (c *penCount) points(ps []orb.Point) {
+func (c *pen) points(ps []orb.Point) {
 	for _, p := range ps {
-		x, y := int32(p[0]), int32(p[1])
-		c.n += varintLen(zigzag32(x-c.x)) + varintLen(zigzag32(y-c.y))
-		c.x, c.y = x, y
+		c.point(p)
 	}
 }
 
-func (c *penCount) moveTo(p orb.Point) {
-	c.n++
-	c.points([]orb.Point{p})
+func (c *pen) point(p orb.Point) {
+	x, y := int32(p[0]), int32(p[1])
+	c.n += varintLen(zigzag32(x-c.x)) + varintLen(zigzag32(y-c.y))
+	c.x, c.y = x, y
 }
 
-func (c *penCount) lineTo(ps []orb.Point) {
+func (c *pen) moveTo(p orb.Point) {
+	c.n++
+	c.point(p)
+}
+
+func (c *pen) lineTo(ps []orb.Point) {
 	c.n += varintLen(uint64(len(ps))<<3 | 2)
 	c.points(ps)
 }
 
-func (c *penCount) line(ls orb.LineString) {
+func (c *pen) line(ls orb.LineString) {
 	c.moveTo(ls[0])
 	c.lineTo(ls[1:])
 }
 
-func (c *penCount) polygon(p orb.Polygon) {
+func (c *pen) polygon(p orb.Polygon) {
 	for _, r := range p {
 		c.moveTo(r[0])
 		if r.Closed() {

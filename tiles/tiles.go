@@ -19,7 +19,6 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -238,15 +237,15 @@ func (o Options) thin(p *projector, parts []part, measure func(*layer) (int, err
 type layer struct {
 	name     string
 	features []feature
+	keys     int // bytes of the keys table, if every field is met
 }
 
 // feature is a feature of a tile: its geometry in tile coordinates, and
 // its prepared attributes and id as mvt.Marshal takes them.
 type feature struct {
 	geom  orb.Geometry
-	props geojson.Properties
-	id    any
-	attrs int // attrSize(props, id)
+	pr    *prepared
+	gsize int // geomSize(geom)
 }
 
 // layer builds one source's layer of the projector's tile at a thinning
@@ -275,6 +274,9 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		fields = sortedFields(s.Schema)
 	}
 	l := layer{name: s.Schema.Name}
+	for _, fd := range fields {
+		l.keys += field(len(fd.Name))
+	}
 	if len(found) == 0 {
 		return l
 	}
@@ -291,7 +293,7 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		if g == nil {
 			continue
 		}
-		l.features = append(l.features, feature{geom: g, props: pr.props, id: pr.id, attrs: pr.attrs})
+		l.features = append(l.features, feature{geom: g, pr: pr, gsize: geomSize(g)})
 	}
 	if level > 0 {
 		return thinPoints(l, level)
