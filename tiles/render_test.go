@@ -410,6 +410,18 @@ func TestMaxBytesThins(t *testing.T) {
 		t.Fatalf("thinning level %d gave %d bytes, budget %d (full %d)", level, len(b), o.MaxBytes, len(full))
 	}
 	checkTile(t, b, []Source{src}, tile)
+
+	// Size estimates that fall short: the encoded tile is over budget and
+	// thinning goes on until it fits.
+	o.shrink = 4
+	b2, level2, err := o.render([]Source{src}, tile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if level2 < level || len(b2) > o.MaxBytes {
+		t.Fatalf("with short estimates: level %d gave %d bytes, budget %d (level %d with estimates as they are)", level2, len(b2), o.MaxBytes, level)
+	}
+	checkTile(t, b2, []Source{src}, tile)
 }
 
 func TestProjectorInverse(t *testing.T) {
