@@ -576,6 +576,11 @@ func TestBrowser(t *testing.T) {
 	srv := startServer(t)
 	b := newBrowser(t, srv)
 	defer srv.log.check(t)
+	began, last := time.Now(), time.Now()
+	lap := func(what string) {
+		t.Logf("%s: %.1f s (%.1f s in all)", what, time.Since(last).Seconds(), time.Since(began).Seconds())
+		last = time.Now()
+	}
 	defer func() {
 		for _, e := range b.consoleErrors() {
 			t.Errorf("console: %s", e)
@@ -705,6 +710,8 @@ func TestBrowser(t *testing.T) {
 	b.waitText("#kpi-name", func(s string) bool { return s == other.Properties["name"] }, "KPI panel after searching a grid code")
 	b.idle()
 
+	lap("first view, layers, drill-down, popup, alarm, English, search")
+
 	// 8. School places: the district's chart of demand vs seats (the API's
 	// SVG) beside the pressure map, a catchment's chart on a click, another year.
 	b.do(chromedp.Click(`#breadcrumb button`, chromedp.NodeVisible))
@@ -743,6 +750,8 @@ func TestBrowser(t *testing.T) {
 	b.idle()
 	b.screenshot("onemap-school-1920x1080.png")
 	eval[bool](b, `(document.querySelector('.maplibregl-popup-close-button').click(), true)`)
+
+	lap("school places")
 
 	// 9. Resources: the shortage map colours the grids and shows the totals
 	// the model API gives; "suggest 3 sites" draws three numbered sites.
@@ -826,6 +835,8 @@ func TestBrowser(t *testing.T) {
 	}
 	b.screenshot("onemap-siting-1920x1080.png")
 
+	lap("resources and suggested sites")
+
 	// 10. The big-screen sizes: 32:9 and 4K, panels apart, map drawn.
 	for _, size := range [][2]int64{{3840, 1080}, {3840, 2160}} {
 		ms := b.open(size[0], size[1])
@@ -846,11 +857,9 @@ func TestBrowser(t *testing.T) {
 		for _, o := range b.overlaps() {
 			t.Errorf("%d×%d with the school panel: %s", size[0], size[1], o)
 		}
-		if size[1] == 2160 {
-			b.idle()
-			b.screenshot("onemap-school-3840x2160.png")
-		}
 	}
+
+	lap("3840×1080 and 3840×2160")
 
 	// 11. The guard itself: requests the page makes to another host, over
 	// http and https, are caught (and refused).

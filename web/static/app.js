@@ -932,6 +932,7 @@ function openTab(id) {
     $('#app').classList.toggle('wide', id !== 'kpi');
     buildTabs();
     if (map) map.resize();
+    focusCatchment();
   }
   if (id === 'school') showSchool().catch(schoolError);
   if (id === 'resource') renderResource();
@@ -1092,7 +1093,7 @@ const pointAt = (series, year) => series && (series.points || []).find((p) => p.
 // focusCatchment outlines the catchment whose chart is open.
 function focusCatchment() {
   const s = state.school;
-  const f = s.catchment && s.features && s.features.get(s.catchment);
+  const f = state.tab === 'school' && s.catchment && s.features && s.features.get(s.catchment);
   const id = f ? f.id : null;
   if (s.focused === id || !map || !map.getLayer('school-focus')) return;
   if (s.focused !== null && s.focused !== undefined) map.setFeatureState({source: 'onemap', sourceLayer: 'school_pressure', id: s.focused}, {sel: null});
