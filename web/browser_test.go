@@ -484,7 +484,7 @@ func (b *browser) overlaps() []string {
 				if (w > 0.5 && h > 0.5) out.push(ids[i] + ' overlaps ' + ids[j]);
 			}
 		}
-		for (const e of document.querySelectorAll('#kpi .tile .v, #teams li, #layers label, #breadcrumb button')) {
+		for (const e of document.querySelectorAll('#kpi .tile .v, #teams li, #layers label, #breadcrumb button, #tabs button, #res-totals .tile .v, #resources button')) {
 			if (e.scrollWidth > e.clientWidth + 1) out.push('text cut in ' + e.className + ': ' + e.textContent);
 		}
 		return out;
