@@ -17,7 +17,7 @@ func encodeTile(parts []part, extent uint32, s *scratch) ([]byte, error) {
 	for i := range parts {
 		n += len(parts[i].l.features)
 	}
-	feats := s.features(n)
+	feats := s.geoFeatures(n)
 	mls := make(mvt.Layers, len(parts))
 	at := 0
 	for i := range parts {
@@ -33,7 +33,7 @@ func encodeTile(parts []part, extent uint32, s *scratch) ([]byte, error) {
 // encodeLayer writes one layer as a whole tile message (vector_tile.Tile
 // with this one layer) with mvt.Marshal: what the layer adds to a tile.
 func encodeLayer(l *layer, extent uint32, s *scratch) ([]byte, error) {
-	feats := s.features(len(l.features))
+	feats := s.geoFeatures(len(l.features))
 	ml := &mvt.Layer{Name: l.name, Version: 2, Extent: extent, Features: fill(feats, l)}
 	b, err := mvt.Marshal(mvt.Layers{ml})
 	release(feats)
@@ -43,8 +43,8 @@ func encodeLayer(l *layer, extent uint32, s *scratch) ([]byte, error) {
 	return b, nil
 }
 
-// features returns n reusable GeoJSON features.
-func (s *scratch) features(n int) []*geojson.Feature {
+// geoFeatures returns n reusable GeoJSON features.
+func (s *scratch) geoFeatures(n int) []*geojson.Feature {
 	for len(s.feats) < n {
 		s.feats = append(s.feats, &geojson.Feature{Type: "Feature"})
 	}

@@ -26,60 +26,88 @@ type projector struct {
 	searchBound orb.Bound // what to ask the R-tree for
 	envelope    orb.Bound // the buffered tile as PostGIS compares it
 	s           *scratch
+	simplifier  simplify.DouglasPeuckerSimplifier
+}
+
+// dp returns the projector's simplifier with threshold tol.
+func (p *projector) dp(tol float64) *simplify.DouglasPeuckerSimplifier {
+	p.simplifier.Threshold = tol
+	return &p.simplifier
 }
 
 // scratch is the working memory of one render, reused by the next when
 // the options have a store (a render's slices die with it: the tile bytes
 // are a fresh slice).
 type scratch struct {
-	chunks [][]orb.Point // point arena
-	cur    int           // the chunk being carved
-	found  []*layers.Feature
-	prs    []*prepared
-	feats  []*geojson.Feature // handed to mvt.Marshal, reused
-	sizer  sizer
+	points   arena[orb.Point] // rings and lines
+	rings    arena[orb.Ring]  // polygons
+	features arena[feature]   // layers
+	found    []*layers.Feature
+	keyed    []idFeature
+	prs      []*prepared
+	feats    []*geojson.Feature // handed to mvt.Marshal, reused
+	sizer    sizer
 }
 
 // reset empties the scratch for reuse, keeping a bounded amount of memory.
 func (s *scratch) reset() {
-	if len(s.chunks) > 16 {
-		s.chunks = s.chunks[:16]
-	}
-	for i := range s.chunks {
-		s.chunks[i] = s.chunks[i][:0]
-	}
-	s.cur = 0
+	s.points.reset(false)
+	s.rings.reset(true)
+	s.features.reset(true)
 	clear(s.found)
 	clear(s.prs)
 }
 
-// alloc returns an empty slice with room for n points, carved from the
-// arena (one allocation for many rings). The capacity is exact, so an
-// append beyond it (orb's clip does so) reallocates rather than run into a
-// neighbour.
-func (p *projector) alloc(n int) []orb.Point {
+// arena carves slices from chunks, so that one allocation serves many
+// rings, polygons or layers.
+type arena[T any] struct {
+	chunks [][]T
+	cur    int // the chunk being carved
+}
+
+// alloc returns an empty slice with room for n values. The capacity is
+// exact, so an append beyond it (orb's clip does so) reallocates rather
+// than run into a neighbour.
+func (a *arena[T]) alloc(n int) []T {
 	if n > 1024 {
-		return make([]orb.Point, 0, n)
+		return make([]T, 0, n)
 	}
-	s := p.s
 	for {
-		if s.cur == len(s.chunks) {
+		if a.cur == len(a.chunks) {
 			// Chunks grow with use so that a sparse tile stays cheap.
 			size := 256
-			if s.cur > 0 {
-				size = min(8192, 2*cap(s.chunks[s.cur-1]))
+			if a.cur > 0 {
+				size = min(8192, 2*cap(a.chunks[a.cur-1]))
 			}
-			s.chunks = append(s.chunks, make([]orb.Point, 0, max(size, n)))
+			a.chunks = append(a.chunks, make([]T, 0, max(size, n)))
 		}
-		c := s.chunks[s.cur]
+		c := a.chunks[a.cur]
 		if cap(c)-len(c) >= n {
 			l := len(c)
-			s.chunks[s.cur] = c[:l+n]
+			a.chunks[a.cur] = c[:l+n]
 			return c[l : l : l+n]
 		}
-		s.cur++
+		a.cur++
 	}
 }
+
+// reset makes the chunks free again (at most 16 kept), zeroing what was
+// carved when the values hold pointers.
+func (a *arena[T]) reset(zero bool) {
+	if len(a.chunks) > 16 {
+		a.chunks = a.chunks[:16]
+	}
+	for i := range a.chunks {
+		if zero {
+			clear(a.chunks[i])
+		}
+		a.chunks[i] = a.chunks[i][:0]
+	}
+	a.cur = 0
+}
+
+// alloc returns an empty slice with room for n points from the scratch.
+func (p *projector) alloc(n int) []orb.Point { return p.s.points.alloc(n) }
 
 func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
 	e := float64(extent)
@@ -329,7 +357,7 @@ func (p *projector) simplifyLine(piece orb.LineString, tol float64) orb.LineStri
 	if len(piece) <= 2 {
 		return piece
 	}
-	s := simplify.DouglasPeucker(tol).LineString(append(orb.LineString(p.alloc(len(piece))), piece...))
+	s := p.dp(tol).LineString(append(orb.LineString(p.alloc(len(piece))), piece...))
 	if len(s) > 2 || len(s) == 2 && s[0] != s[1] {
 		return s
 	}
@@ -339,7 +367,7 @@ func (p *projector) simplifyLine(piece orb.LineString, tol float64) orb.LineStri
 // polygon returns the polygon in tile space, or nil when its exterior
 // collapses or falls outside. Holes that collapse are dropped.
 func (p *projector) polygon(poly orb.Polygon, tol float64) orb.Polygon {
-	var out orb.Polygon
+	out := orb.Polygon(p.s.rings.alloc(len(poly)))
 	for i, r := range poly {
 		q := p.ring(r, tol)
 		if q == nil {
@@ -387,7 +415,7 @@ func (p *projector) ring(r orb.Ring, tol float64) orb.Ring {
 	}
 	// A quadrilateral (most buildings) has nothing to simplify away.
 	if len(q) > 5 {
-		s := simplify.DouglasPeucker(tol).Ring(append(orb.Ring(p.alloc(len(q))), q...))
+		s := p.dp(tol).Ring(append(orb.Ring(p.alloc(len(q))), q...))
 		if len(s) >= 4 && area2(s) != 0 {
 			q = s
 		}

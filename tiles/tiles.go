@@ -259,14 +259,23 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	if level > 0 {
 		minSize = math.Exp2(float64(level - 1))
 	}
-	found := p.s.found[:0]
-	defer func() { p.s.found = found[:0] }()
+	// Features in id order: sorted by a copy of the id beside each pointer,
+	// so that comparisons do not chase pointers.
+	keyed := p.s.keyed[:0]
 	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
 		if f.Geometry != nil {
-			found = append(found, f)
+			keyed = append(keyed, idFeature{f.ID, f})
 		}
 		return true
 	})
+	slices.SortFunc(keyed, func(a, b idFeature) int { return cmp.Compare(a.id, b.id) })
+	found := p.s.found[:0]
+	for _, k := range keyed {
+		found = append(found, k.f)
+	}
+	clear(keyed)
+	p.s.keyed = keyed[:0]
+	defer func() { p.s.found = found[:0] }()
 	prep := o.preparer(s)
 	var fields []layers.Field
 	if prep != nil {
@@ -281,11 +290,10 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	if len(found) == 0 {
 		return l
 	}
-	slices.SortFunc(found, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
 	prs := slices.Grow(p.s.prs[:0], len(found))[:len(found)]
 	p.s.prs = prs
 	prep.prepareAll(found, fields, prs)
-	l.features = make([]feature, 0, len(found))
+	l.features = p.s.features.alloc(len(found))
 	for _, pr := range prs {
 		if !p.admits(pr.bound) {
 			continue
@@ -300,6 +308,12 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		return thinPoints(l, level)
 	}
 	return l
+}
+
+// idFeature is a feature found in the tile with its id.
+type idFeature struct {
+	id int64
+	f  *layers.Feature
 }
 
 // thinPoints keeps, of the layer's points, the first (lowest id) in each
