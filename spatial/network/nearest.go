@@ -2,6 +2,7 @@ package network
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/paulmach/orb"
@@ -90,14 +91,15 @@ type Ranked struct {
 	Snapped orb.Point      `json:"-"`
 }
 
-// siteLabel is a site's best arrival at the alarm found so far: its cost,
-// the attachment edge it leaves by (-1: from its junction), and whether it
-// drives straight along that edge to the alarm (both on one segment).
+// siteLabel is a site's best arrival at the alarm found so far: its cost
+// and the other metric's along the same route, the node it joins the
+// search at, and whether it drives straight to the alarm along their
+// common segment instead.
 type siteLabel struct {
-	dist   float64
-	edge   int32
-	direct bool
-	done   bool
+	dist, other float64
+	node        int32
+	direct      bool
+	done        bool
 }
 
 // Nearest ranks the sites by cost (metric m) of their best route to the
@@ -124,7 +126,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	}
 	st := g.get()
 	defer g.put(st)
-	w := g.Weights(m)
+	w, ow := g.Weights(m), g.Weights(1-m)
 	q := &st.queue
 	q.reset(g.qShape[m])
 	blocked := sites.blocked
@@ -133,22 +135,26 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	}
 	sl := st.site[:ns]
 	for i := range sl {
-		sl[i] = siteLabel{dist: math.Inf(1), edge: -1}
+		sl[i] = siteLabel{dist: math.Inf(1), node: -1}
 	}
-	// Labels' parents are positions in the reversed edge list (the node
-	// drives on along that edge), atAlarm (the node is the alarm's
-	// junction), or alarmEdge-j (the node drives along alarmEdges[j] to
-	// the alarm).
-	alarmEdges := g.segEdge[g.segFirst[alarm.Seg]:g.segFirst[alarm.Seg+1]]
-	if alarm.Node >= 0 { // on a junction: reaching any copy of it arrives
-		st.relax(alarm.Node, 0, atAlarm)
-		for _, c := range g.copies[alarm.Node] {
-			st.relax(c, 0, atAlarm)
+	lab, gen := st.lab, st.gen
+	start := func(u int32, d, o float64) { // u reaches the alarm at cost d (o)
+		if l := &lab[u]; l.stamp != gen || d < l.dist {
+			*l = label{dist: d, other: o, stamp: gen, parent: -1}
+			q.push(lab, d, u)
 		}
 	}
-	for j, e := range alarmEdges {
+	alarmEdges := g.segEdge[g.segFirst[alarm.Seg]:g.segFirst[alarm.Seg+1]]
+	if alarm.Node >= 0 { // on a junction: reaching any copy of it arrives
+		start(alarm.Node, 0, 0)
+		for _, c := range g.copies[alarm.Node] {
+			start(c, 0, 0)
+		}
+	}
+	for _, e := range alarmEdges {
 		if !blocked.Has(e) {
-			st.relax(g.Tail[e], g.along(alarm, e)*w[e], alarmEdge-int32(j))
+			f := g.along(alarm, e)
+			start(g.Tail[e], f*w[e], f*ow[e])
 		}
 	}
 	pendingMin := math.Inf(1) // least cost of a site not yet settled
@@ -162,7 +168,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 			}
 			if as, aa := g.along(sn, e), g.along(alarm, e); as <= aa {
 				if d := (aa - as) * w[e]; d < sl[i].dist {
-					sl[i] = siteLabel{dist: d, edge: e, direct: true}
+					sl[i] = siteLabel{dist: d, other: (aa - as) * ow[e], node: -1, direct: true}
 					pendingMin = min(pendingMin, d)
 				}
 			}
@@ -201,13 +207,13 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		}
 	}
 
-	lab, gen := st.lab, st.gen
-	rFirst, rTail, rw := g.rFirst, g.rTail, g.rCost[m&1]
+	rFirst, rTail, rw, ro := g.rFirst, g.rTail, g.rCost[m&1], g.rCost[(1-m)&1]
 	var rbits []uint64
 	if blocked != nil {
 		rbits = blocked.rbits
 	}
 	att, attBits := sites.att, sites.attBits
+	ring, mask, inv := q.ring, q.mask, q.inv
 	for {
 		if len(q.front) == 0 {
 			// Every key in buckets up to q.cur has been settled and
@@ -218,39 +224,51 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 			if len(order) >= k {
 				break
 			}
-			if !q.next() {
+			if !q.next(lab) {
 				settle(true)
 				break
 			}
 		}
-		it := q.front[len(q.front)-1]
+		u := q.front[len(q.front)-1]
 		q.front = q.front[:len(q.front)-1]
 		q.size--
-		u := it.node
-		if it.key > lab[u].dist {
-			continue // superseded
+		if lab[u].stamp != gen {
+			continue // settled already
 		}
+		lab[u].stamp = gen + 1
+		lu := lab[u]
 		if attBits[u>>6]&(1<<(uint(u)&63)) != 0 {
 			j := sort.Search(len(att), func(j int) bool { return att[j].node >= u })
 			for ; j < len(att) && att[j].node == u; j++ {
 				a := &att[j]
-				if d := it.key + a.off[m]; d < sl[a.site].dist {
-					sl[a.site] = siteLabel{dist: d, edge: a.edge}
+				if d := lu.dist + a.off[m&1]; d < sl[a.site].dist {
+					sl[a.site] = siteLabel{dist: d, other: lu.other + a.off[(1-m)&1], node: u}
 					pendingMin = min(pendingMin, d)
 				}
 			}
 		}
-		for i := rFirst[u]; i < rFirst[u+1]; i++ {
-			if rbits != nil && rbits[i>>6]&(1<<(uint(i)&63)) != 0 {
-				continue // closed
+		lo, hi := rFirst[u], rFirst[u+1]
+		tails, costs, others := rTail[lo:hi], rw[lo:hi], ro[lo:hi]
+		costs, others = costs[:len(tails)], others[:len(tails)]
+		for j, v := range tails {
+			if rbits != nil {
+				if i := lo + int32(j); rbits[i>>6]&(1<<(uint(i)&63)) != 0 {
+					continue // closed
+				}
 			}
-			v, d := rTail[i], it.key+rw[i]
+			d := lu.dist + costs[j]
 			l := &lab[v]
-			if l.stamp == gen && l.dist <= d { // also true for settled nodes
+			if l.stamp >= gen && l.dist <= d { // also true for settled nodes
 				continue
 			}
-			l.stamp, l.dist, l.parent = gen, d, i
-			q.push(d, v)
+			*l = label{dist: d, other: lu.other + others[j], stamp: gen, parent: u}
+			if b := int64(d * inv); b > q.cur { // q.push's usual case, inline
+				r := &ring[b&mask]
+				*r = append(*r, v)
+				q.size++
+			} else {
+				q.push(lab, d, v)
+			}
 		}
 	}
 	st.order = order
@@ -264,71 +282,33 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	ends := make([]int, len(order))
 	pts := st.pts[:0]
 	for j, i := range order {
-		sn := sites.Snaps[i]
+		sn, s := sites.Snaps[i], sl[i]
 		r := &out[j]
 		r.ID, r.Name, r.Snapped = sites.List[i].ID, sites.List[i].Name, sn.Point
-		start := len(pts)
-		r.Seconds, r.Metres, pts = g.route(st, alarm, alarmEdges, sn, sl[i], pts)
-		pts = pts[:start+len(dedupe(pts[start:]))]
+		r.Seconds, r.Metres = s.dist, s.other
+		if m == Distance {
+			r.Seconds, r.Metres = s.other, s.dist
+		}
+		from := len(pts)
+		pts = append(pts, sn.Point)
+		if !s.direct {
+			for u, steps := s.node, 0; u >= 0 && steps <= len(lab); u, steps = lab[u].parent, steps+1 {
+				pts = append(pts, g.Coords[u])
+			}
+		}
+		pts = append(pts, alarm.Point)
+		pts = pts[:from+len(dedupe(pts[from:]))]
 		ends[j] = len(pts)
 	}
-	buf := make([]orb.Point, len(pts))
-	copy(buf, pts)
 	st.pts = pts
-	start := 0
+	buf := slices.Clone(pts)
+	from := 0
 	for j := range out {
-		out[j].Route = orb.LineString(buf[start:ends[j]:ends[j]])
-		start = ends[j]
+		out[j].Route = orb.LineString(buf[from:ends[j]:ends[j]])
+		from = ends[j]
 	}
 	return out
 }
-
-// route appends the points of a site's route to the alarm to pts (from the
-// site, along the parent edges of the reversed search) and returns its cost
-// in both metrics.
-func (g *Graph) route(st *state, alarm Snap, alarmEdges []int32, sn Snap, s siteLabel, pts []orb.Point) (secs, metres float64, _ []orb.Point) {
-	pts = append(pts, sn.Point)
-	e := s.edge
-	var u int32
-	switch {
-	case s.direct:
-		f := g.along(alarm, e) - g.along(sn, e)
-		return f * g.Seconds[e], f * g.Metres[e], append(pts, alarm.Point)
-	case e < 0: // the site is on junction sn.Node
-		u = sn.Node
-	default:
-		as := g.along(sn, e)
-		secs, metres = (1-as)*g.Seconds[e], (1-as)*g.Metres[e]
-		u = g.Head[e]
-	}
-	pts = append(pts, g.Coords[u])
-	for steps := 0; steps <= len(g.Coords); steps++ {
-		p := st.lab[u].parent
-		if p == atAlarm {
-			break
-		}
-		if p <= alarmEdge {
-			e = alarmEdges[alarmEdge-p]
-			f := g.along(alarm, e)
-			secs += f * g.Seconds[e]
-			metres += f * g.Metres[e]
-			break
-		}
-		e = g.rEdge[p]
-		secs += g.Seconds[e]
-		metres += g.Metres[e]
-		u = g.Head[e]
-		pts = append(pts, g.Coords[u])
-	}
-	return secs, metres, append(pts, alarm.Point)
-}
-
-// Parents of the reversed search's labels that are not positions in the
-// reversed edge list.
-const (
-	atAlarm   = -1 // the alarm's junction
-	alarmEdge = -2 // alarmEdge-j: along the alarm segment's edge j
-)
 
 // dedupe drops repeated consecutive points in place; a route keeps at
 // least two.

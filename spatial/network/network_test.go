@@ -517,48 +517,85 @@ func sortedCosts(m map[int64]float64) []float64 {
 }
 
 // TestQueueOrder drives the bucket queue as Dijkstra does (every key
-// pushed at least the last popped) and checks that it pops in exact key
-// order, including keys in the current bucket and ties.
+// pushed at least the last settled; labels drop and the node is queued
+// again, leaving its old entry behind). Sorted mode must settle in exact
+// key order, including keys in the current bucket and ties; unsorted mode,
+// whose pushes are never closer than an edge (≥ the bucket width) to the
+// node being settled, must settle no node that a queued one could still
+// improve.
 func TestQueueOrder(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 3))
-	for _, width := range []float64{0.01, 1, 50} {
+	for _, c := range []struct {
+		width  float64
+		sorted bool
+	}{{0.01, true}, {1, true}, {50, true}, {1, false}, {7, false}} {
+		rng := rand.New(rand.NewPCG(3, 3))
 		var q queue
-		q.reset(queueShape{width: width, ring: int(100/width) + 2, sorted: true})
-		last := 0.0
-		var want []float64
-		pending := map[float64]int{}
-		push := func(k float64) {
-			q.push(k, 0)
-			pending[k]++
+		minEdge := c.width
+		if !c.sorted {
+			minEdge = c.width / (1 - 1e-6)
+		}
+		q.reset(queueShape{width: c.width, ring: int((100+minEdge)/c.width) + 2, sorted: c.sorted})
+		const n = 3000
+		lab := make([]label, n)
+		queued := map[int32]bool{} // live, not settled
+		settled := make([]bool, n)
+		fresh := int32(0)
+		push := func(d float64) {
+			u := fresh
+			// Sometimes lower the label of a queued node instead.
+			for v := range queued {
+				if rng.IntN(3) == 0 && d < lab[v].dist {
+					u = v
+				}
+				break
+			}
+			if u == fresh {
+				if fresh == n {
+					return
+				}
+				fresh++
+			}
+			lab[u].dist = d
+			queued[u] = true
+			q.push(lab, d, u)
 		}
 		for i := 0; i < 50; i++ {
 			push(rng.Float64() * 100)
 		}
+		last, pops := 0.0, 0
 		for q.size > 0 {
-			it := q.pop()
-			if it.key < last {
-				t.Fatalf("width %v: popped %v after %v", width, it.key, last)
+			u := q.pop(lab)
+			if settled[u] {
+				continue
 			}
-			min := math.Inf(1)
-			for k := range pending {
-				min = math.Min(min, k)
+			if !queued[u] {
+				t.Fatalf("%+v: popped %d, never queued", c, u)
 			}
-			if it.key != min {
-				t.Fatalf("width %v: popped %v, least queued %v", width, it.key, min)
+			k := lab[u].dist
+			least := math.Inf(1)
+			for v := range queued {
+				least = math.Min(least, lab[v].dist)
 			}
-			if pending[it.key]--; pending[it.key] == 0 {
-				delete(pending, it.key)
+			if c.sorted && (k != least || k < last) {
+				t.Fatalf("%+v: settled %v after %v, least queued %v", c, k, last, least)
 			}
-			last = it.key
-			want = append(want, it.key)
-			if len(want) < 2000 {
-				for j := rng.IntN(3); j > 0; j-- {
-					push(last + rng.Float64()*[]float64{0, 0.001, 1, 100}[rng.IntN(4)])
+			if !c.sorted && least+minEdge <= k {
+				t.Fatalf("%+v: settled %v while %v is queued", c, k, least)
+			}
+			settled[u] = true
+			delete(queued, u)
+			last = k
+			pops++
+			for j := 1 + rng.IntN(2); j > 0; j-- {
+				if c.sorted {
+					push(k + rng.Float64()*[]float64{0, 0.001, 1, 100}[rng.IntN(4)])
+				} else {
+					push(k + minEdge + rng.Float64()*[]float64{0, 0.001, 1, 100}[rng.IntN(4)])
 				}
 			}
 		}
-		if len(want) < 1000 {
-			t.Errorf("only %d pops", len(want))
+		if pops < 1000 {
+			t.Errorf("%+v: only %d settled", c, pops)
 		}
 	}
 }

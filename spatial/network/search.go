@@ -9,7 +9,8 @@ import (
 )
 
 // state is the reusable memory of one search. Labels are valid where their
-// stamp equals gen, so a search never clears them.
+// stamp is the search's generation (gen: labelled, gen+1: settled), so a
+// search never clears them.
 type state struct {
 	lab     []label
 	gen     uint32
@@ -22,23 +23,21 @@ type state struct {
 	pts   []orb.Point
 }
 
-// label is one node's search state, kept together for locality (16
-// bytes). It is valid where stamp equals the search's generation. No
-// "settled" flag is needed: a node is queued again only with a strictly
-// lower key, so the entry whose key equals its label is its one live
-// entry, popped once.
+// label is one node's search state, kept together for locality (24
+// bytes).
 type label struct {
-	dist   float64
-	stamp  uint32
+	dist float64
+	// other is the other metric's total along the same path (the
+	// reversed search keeps it, so a route needs no walk over edges to
+	// know its time and distance).
+	other float64
+	stamp uint32
+	// parent is the edge the node was reached by (forward search) or
+	// the next node towards the alarm (reversed search), -1 at a start.
 	parent int32
 }
 
-type item struct {
-	key  float64
-	node int32
-}
-
-// get returns a search state sized for the graph.
+// get returns a search state sized for the graph, with a fresh generation.
 func (g *Graph) get() *state {
 	st, _ := g.pool.Get().(*state)
 	if st == nil {
@@ -48,10 +47,10 @@ func (g *Graph) get() *state {
 		st.lab = make([]label, n)
 		st.gen = 0
 	}
-	st.gen++
-	if st.gen == 0 { // wrapped: clear the stamps once
+	st.gen += 2
+	if st.gen >= math.MaxUint32-2 { // about to wrap: clear the stamps once
 		clear(st.lab)
-		st.gen = 1
+		st.gen = 2
 	}
 	st.settled = st.settled[:0]
 	return st
@@ -62,30 +61,35 @@ func (g *Graph) put(st *state) { g.pool.Put(st) }
 // relax lowers u's label to d via edge p and queues it.
 func (st *state) relax(u int32, d float64, p int32) {
 	l := &st.lab[u]
-	if l.stamp == st.gen && l.dist <= d {
+	if l.stamp >= st.gen && l.dist <= d {
 		return
 	}
 	l.stamp, l.dist, l.parent = st.gen, d, p
-	st.queue.push(d, u)
+	st.queue.push(st.lab, d, u)
 }
 
-// queue is a monotone priority queue for Dijkstra (no key pushed is below
-// the last popped): a ring of buckets of fixed key width, as in Dial's
-// algorithm. The bucket being emptied is q.front; q.cur is its index.
+// queue is a monotone priority queue of nodes for Dijkstra (no key pushed
+// is below the last settled): a ring of buckets of fixed key width, as in
+// Dial's algorithm. A node's key is its label's distance. The bucket being
+// emptied is q.front; q.cur is its index.
 //
 // When the bucket width is at most the smallest edge weight (unsorted
 // mode), no node in a bucket can improve another node of the same bucket,
-// so its items leave in any order and every popped label is final: pops
-// and pushes are a slice append and truncate. Otherwise (sorted mode, for
-// graphs with very short edges) the current bucket is kept sorted so that
-// items leave in exact key order. Superseded entries stay queued and are
-// skipped by the caller.
+// so its nodes leave in any order and every popped label is final: pops
+// and pushes are a slice append and truncate of 4-byte node ids.
+// Otherwise (sorted mode, for graphs with very short edges) the current
+// bucket is kept sorted by label so that nodes leave in exact key order.
+//
+// A node is queued again each time its label drops; the entries left
+// behind are skipped by the caller (the node is settled by then: its
+// live entry lies in the same or an earlier bucket and, in sorted mode,
+// nearer the end of the front).
 type queue struct {
-	inv    float64  // 1 / bucket width
-	ring   [][]item // a power of two long
+	inv    float64   // 1 / bucket width
+	ring   [][]int32 // a power of two long
 	mask   int64
-	cur    int64  // absolute index of the current bucket
-	front  []item // the current bucket (sorted by descending key in sorted mode)
+	cur    int64   // absolute index of the current bucket
+	front  []int32 // the current bucket (by descending label in sorted mode)
 	size   int
 	sorted bool
 }
@@ -128,7 +132,7 @@ func shapeQueue(w []float64) queueShape {
 func (q *queue) reset(sh queueShape) {
 	n := 1 << bits.Len(uint(sh.ring-1))
 	if len(q.ring) != n {
-		q.ring = make([][]item, n)
+		q.ring = make([][]int32, n)
 	}
 	for i := range q.ring {
 		q.ring[i] = q.ring[i][:0]
@@ -144,33 +148,34 @@ func (q *queue) bucket(key float64) int64 {
 	return 1 << 62
 }
 
-func (q *queue) push(key float64, node int32) {
+// push queues node u, whose label (key) in lab is now d.
+func (q *queue) push(lab []label, d float64, u int32) {
 	q.size++
-	k := int64(key * q.inv)
+	k := int64(d * q.inv)
 	if k > q.cur {
 		r := &q.ring[k&q.mask]
-		*r = append(*r, item{key, node})
+		*r = append(*r, u)
 		return
 	}
 	if !q.sorted {
-		q.front = append(q.front, item{key, node})
+		q.front = append(q.front, u)
 		return
 	}
 	// Into the current bucket, keeping it sorted (descending).
 	f := q.front
 	i := len(f)
-	for i > 0 && f[i-1].key < key {
+	for i > 0 && lab[f[i-1]].dist < d {
 		i--
 	}
-	f = append(f, item{})
+	f = append(f, 0)
 	copy(f[i+1:], f[i:])
-	f[i] = item{key, node}
+	f[i] = u
 	q.front = f
 }
 
 // next makes the next non-empty bucket current, once the current one is
 // empty. It reports false when the queue is empty.
-func (q *queue) next() bool {
+func (q *queue) next(lab []label) bool {
 	if q.size == 0 {
 		return false
 	}
@@ -186,8 +191,9 @@ func (q *queue) next() bool {
 			f := q.front
 			for i := 1; i < len(f); i++ { // insertion sort: buckets are small
 				x := f[i]
+				dx := lab[x].dist
 				j := i
-				for j > 0 && f[j-1].key < x.key {
+				for j > 0 && lab[f[j-1]].dist < dx {
 					f[j] = f[j-1]
 					j--
 				}
@@ -198,17 +204,17 @@ func (q *queue) next() bool {
 	}
 }
 
-// pop removes an item of least key (sorted mode), or any item of the
+// pop removes a node of least key (sorted mode), or any node of the
 // current bucket (unsorted mode). The queue must not be empty.
-func (q *queue) pop() item {
+func (q *queue) pop(lab []label) int32 {
 	for len(q.front) == 0 {
-		q.next()
+		q.next(lab)
 	}
 	f := q.front
-	it := f[len(f)-1]
+	u := f[len(f)-1]
 	q.front = f[:len(f)-1]
 	q.size--
-	return it
+	return u
 }
 
 // forward runs Dijkstra from the snapped sources along the edges' direction
@@ -234,31 +240,33 @@ func (g *Graph) forward(st *state, sources []Snap, m Metric, limit float64, bloc
 	last := q.bucket(limit) // every key in a later bucket exceeds limit
 	for {
 		if len(q.front) == 0 {
-			if !q.next() || q.cur > last {
+			if !q.next(lab) || q.cur > last {
 				break
 			}
 		}
-		it := q.front[len(q.front)-1]
+		u := q.front[len(q.front)-1]
 		q.front = q.front[:len(q.front)-1]
 		q.size--
-		u := it.node
-		if it.key > lab[u].dist || it.key > limit {
-			continue // superseded, or beyond the limit
+		lu := &lab[u]
+		if lu.stamp != gen || lu.dist > limit {
+			continue // settled already, or beyond the limit
 		}
+		lu.stamp = gen + 1
+		key := lu.dist
 		st.settled = append(st.settled, u)
 		for e := first[u]; e < first[u+1]; e++ {
 			if blocked != nil && blocked.Has(e) {
 				continue
 			}
-			v, d := head[e], it.key+w[e]
+			v, d := head[e], key+w[e]
 			l := &lab[v]
-			// A settled node's label is ≤ it.key ≤ d, so this test
+			// A settled node's label is ≤ key ≤ d, so this test
 			// also skips settled nodes.
-			if l.stamp == gen && l.dist <= d {
+			if l.stamp >= gen && l.dist <= d {
 				continue
 			}
 			l.stamp, l.dist, l.parent = gen, d, e
-			q.push(d, v)
+			q.push(lab, d, v)
 		}
 	}
 }
@@ -289,7 +297,7 @@ func (g *Graph) Forward(sources []Snap, m Metric, limit float64, blocked *Blocke
 func (t *Tree) Node(u int32) (float64, bool) {
 	// Every node labelled within the limit was settled before the
 	// search stopped.
-	if l := t.st.lab[u]; l.stamp == t.st.gen && l.dist <= t.limit {
+	if l := t.st.lab[u]; l.stamp >= t.st.gen && l.dist <= t.limit {
 		return l.dist, true
 	}
 	return math.Inf(1), false
