@@ -43,10 +43,12 @@ type scratch struct {
 	rings    arena[orb.Ring]  // polygons
 	features arena[feature]   // layers
 	found    []*layers.Feature
-	keyed    []idFeature
+	sorted   []*layers.Feature // byID's other buffer
+	keys     []uint64
 	prs      []*prepared
 	feats    []*geojson.Feature // handed to mvt.Marshal, reused
 	sizer    sizer
+	cells    []uint64 // point thinning's bitmap
 }
 
 // reset empties the scratch for reuse, keeping a bounded amount of memory.
@@ -130,13 +132,14 @@ func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
 	return p
 }
 
-// admits reports whether a feature with bound b is a candidate for the
-// tile. It is PostGIS's test for geom && ST_Transform(ST_TileEnvelope(z, x,
-// y, margin => buffer/extent), 4326): both boxes widened outwards to
-// float32, as PostGIS's index keys are, so that onemap and ST_AsMVT keep
-// the same features at the buffer's edge.
-func (p *projector) admits(b orb.Bound) bool {
-	return float4Bound(b).Intersects(p.envelope)
+// admits reports whether a feature whose lon/lat bound widened to float32
+// (float4Bound) is fb is a candidate for the tile. It is PostGIS's test for
+// geom && ST_Transform(ST_TileEnvelope(z, x, y, margin => buffer/extent),
+// 4326): both boxes widened outwards to float32, as PostGIS's index keys
+// are, so that onemap and ST_AsMVT keep the same features at the buffer's
+// edge.
+func (p *projector) admits(fb orb.Bound) bool {
+	return fb.Intersects(p.envelope)
 }
 
 // float4Bound widens b outwards to the nearest float32 values, as PostGIS's

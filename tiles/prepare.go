@@ -14,8 +14,9 @@ import (
 	"github.com/paulmach/orb/project"
 )
 
-// prepared is a feature made ready for any tile: its lon/lat bound (what
-// the PostGIS-compatible envelope test compares) and its geometry in Web
+// prepared is a feature made ready for any tile: its lon/lat bound widened
+// to float32 (what the PostGIS-compatible envelope test compares, see
+// projector.admits) and its geometry in Web
 // Mercator world coordinates (x and y from 0 to 1, y down) with their
 // bound, so that a tile's projection is a multiply and a subtract.
 //
@@ -54,7 +55,7 @@ func toWorld(pt orb.Point) orb.Point {
 
 func prepare(f *layers.Feature, fields []layers.Field) *prepared {
 	w := project.Geometry(orb.Clone(f.Geometry), toWorld)
-	pr := &prepared{bound: f.Geometry.Bound(), world: w, wbound: w.Bound(), props: make(geojson.Properties, len(fields))}
+	pr := &prepared{bound: float4Bound(f.Geometry.Bound()), world: w, wbound: w.Bound(), props: make(geojson.Properties, len(fields))}
 	for _, fd := range fields {
 		v, ok := f.Properties[fd.Name]
 		if !ok || !fits(v, fd.Type) {

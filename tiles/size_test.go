@@ -2,7 +2,10 @@ package tiles
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // TestSizeEstimate calibrates the estimates thinning relies on against
@@ -48,4 +51,43 @@ func TestSizeEstimate(t *testing.T) {
 		t.Fatalf("only %d layers compared", n)
 	}
 	t.Logf("%d layers, worst estimate off by %.2f%%", n, 100*worst)
+}
+
+// TestThinPoints checks the bitmap thinning against a map of cells: the
+// first point of each 8·2^level-unit cell is kept, other geometry passes.
+func TestThinPoints(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var l layer
+	for i := 0; i < 3000; i++ {
+		var g orb.Geometry = orb.Point{math.Round(rng.Float64()*4224 - 64), math.Round(rng.Float64()*4224 - 64)}
+		if i%10 == 0 {
+			g = orb.LineString{{0, 0}, {1, 1}}
+		}
+		l.features = append(l.features, feature{geom: g})
+	}
+	s := &scratch{}
+	for level := 1; level <= maxThin; level++ {
+		got := thinPoints(l, level, s)
+		cell := 8 * math.Exp2(float64(level))
+		seen := map[[2]float64]bool{}
+		var want []orb.Geometry
+		for _, f := range l.features {
+			if pt, ok := f.geom.(orb.Point); ok {
+				c := [2]float64{math.Floor(pt[0] / cell), math.Floor(pt[1] / cell)}
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+			}
+			want = append(want, f.geom)
+		}
+		if len(got.features) != len(want) {
+			t.Fatalf("level %d: %d features, want %d", level, len(got.features), len(want))
+		}
+		for i, f := range got.features {
+			if !orb.Equal(f.geom, want[i]) {
+				t.Fatalf("level %d: feature %d is %v, want %v", level, i, f.geom, want[i])
+			}
+		}
+	}
 }

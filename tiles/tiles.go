@@ -172,7 +172,7 @@ type part struct {
 func (o Options) build(p *projector, pt *part) {
 	switch {
 	case pt.base != nil:
-		pt.l = thinPoints(*pt.base, pt.level)
+		pt.l = thinPoints(*pt.base, pt.level, p.s)
 	default:
 		pt.l = o.layer(p, pt.src, pt.level)
 		if pt.level == 0 && (pt.src.Schema.Geometry == layers.Point || pt.src.Schema.Geometry == layers.MultiPoint) {
@@ -259,23 +259,15 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	if level > 0 {
 		minSize = math.Exp2(float64(level - 1))
 	}
-	// Features in id order: sorted by a copy of the id beside each pointer,
-	// so that comparisons do not chase pointers.
-	keyed := p.s.keyed[:0]
+	found := p.s.found[:0]
 	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
 		if f.Geometry != nil {
-			keyed = append(keyed, idFeature{f.ID, f})
+			found = append(found, f)
 		}
 		return true
 	})
-	slices.SortFunc(keyed, func(a, b idFeature) int { return cmp.Compare(a.id, b.id) })
-	found := p.s.found[:0]
-	for _, k := range keyed {
-		found = append(found, k.f)
-	}
-	clear(keyed)
-	p.s.keyed = keyed[:0]
-	defer func() { p.s.found = found[:0] }()
+	found = p.s.byID(found)
+	defer func() { clear(found); p.s.found = found[:0] }()
 	prep := o.preparer(s)
 	var fields []layers.Field
 	if prep != nil {
@@ -305,31 +297,70 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 		l.features = append(l.features, feature{geom: g, pr: pr, gsize: geomSize(g)})
 	}
 	if level > 0 {
-		return thinPoints(l, level)
+		return thinPoints(l, level, p.s)
 	}
 	return l
 }
 
-// idFeature is a feature found in the tile with its id.
-type idFeature struct {
-	id int64
-	f  *layers.Feature
+// byID sorts fs by id (ids are unique in a snapshot). Ids below 2^40
+// are sorted as one integer with the feature's position (no comparator
+// calls, no pointer chasing); others by comparison.
+func (s *scratch) byID(fs []*layers.Feature) []*layers.Feature {
+	const posBits = 24
+	keys := s.keys[:0]
+	for i, f := range fs {
+		if f.ID < 0 || f.ID >= 1<<(64-posBits) || len(fs) >= 1<<posBits {
+			slices.SortFunc(fs, func(a, b *layers.Feature) int { return cmp.Compare(a.ID, b.ID) })
+			return fs
+		}
+		keys = append(keys, uint64(f.ID)<<posBits|uint64(i))
+	}
+	slices.Sort(keys)
+	sorted := slices.Grow(s.sorted[:0], len(fs))
+	for _, k := range keys {
+		sorted = append(sorted, fs[k&(1<<posBits-1)])
+	}
+	s.keys = keys[:0]
+	// The two slices swap roles: found features are in sorted now.
+	s.sorted = fs[:0]
+	clear(fs)
+	return sorted
 }
 
 // thinPoints keeps, of the layer's points, the first (lowest id) in each
-// cell of 8·2^level tile units; other geometry passes.
-func thinPoints(l layer, level int) layer {
+// cell of 8·2^level tile units; other geometry passes. The layer's
+// features come from the scratch's arena, and so does the result; the
+// cells taken are bits of the scratch's bitmap.
+func thinPoints(l layer, level int, s *scratch) layer {
 	cell := 8 * math.Exp2(float64(level))
-	cells := map[[2]int64]bool{}
-	out := l
-	out.features = make([]feature, 0, len(l.features))
+	at := func(pt orb.Point) (int64, int64) {
+		return int64(math.Floor(pt[0] / cell)), int64(math.Floor(pt[1] / cell))
+	}
+	x0, y0, x1, y1 := int64(math.MaxInt64), int64(math.MaxInt64), int64(math.MinInt64), int64(math.MinInt64)
 	for _, f := range l.features {
 		if pt, ok := f.geom.(orb.Point); ok {
-			c := [2]int64{int64(math.Floor(pt[0] / cell)), int64(math.Floor(pt[1] / cell))}
-			if cells[c] {
+			x, y := at(pt)
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+		}
+	}
+	if x0 > x1 { // no points
+		return l
+	}
+	out := l
+	out.features = s.features.alloc(len(l.features))
+	w := x1 - x0 + 1
+	bits := s.cells[:0]
+	bits = slices.Grow(bits, int((w*(y1-y0+1)+63)/64))[:(w*(y1-y0+1)+63)/64]
+	clear(bits)
+	s.cells = bits
+	for _, f := range l.features {
+		if pt, ok := f.geom.(orb.Point); ok {
+			x, y := at(pt)
+			i := (y-y0)*w + x - x0
+			if bits[i/64]&(1<<(i%64)) != 0 {
 				continue
 			}
-			cells[c] = true
+			bits[i/64] |= 1 << (i % 64)
 		}
 		out.features = append(out.features, f)
 	}
