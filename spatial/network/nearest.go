@@ -2,6 +2,7 @@ package network
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -25,9 +26,12 @@ type Sites struct {
 	blocked   *Blocked
 	// Where the sites join the graph, ordered by node, and a bitset of
 	// the nodes that have an attachment: a search checks one bit per
-	// settled node.
-	att     []attachment
-	attBits []uint64
+	// settled node. The attachments of the r-th set bit's node start at
+	// att[attStart[r]]; attRank[w] counts the set bits before word w.
+	att      []attachment
+	attBits  []uint64
+	attRank  []int32
+	attStart []int32
 }
 
 // attachment is one way a site joins the graph: it drives along edge to
@@ -74,9 +78,27 @@ func (g *Graph) attach(s *Sites) {
 	}
 	sort.SliceStable(s.att, func(a, b int) bool { return s.att[a].node < s.att[b].node })
 	s.attBits = make([]uint64, (len(g.Coords)+63)/64)
-	for _, a := range s.att {
+	s.attStart = s.attStart[:0]
+	for j, a := range s.att {
+		if j == 0 || a.node != s.att[j-1].node {
+			s.attStart = append(s.attStart, int32(j))
+		}
 		s.attBits[a.node>>6] |= 1 << (uint(a.node) & 63)
 	}
+	s.attStart = append(s.attStart, int32(len(s.att)))
+	s.attRank = make([]int32, len(s.attBits))
+	r := int32(0)
+	for w, b := range s.attBits {
+		s.attRank[w] = r
+		r += int32(bits.OnesCount64(b))
+	}
+}
+
+// attachedAt returns the attachments at node u, which has some.
+func (s *Sites) attachedAt(u int32) []attachment {
+	w := u >> 6
+	r := s.attRank[w] + int32(bits.OnesCount64(s.attBits[w]&(1<<(uint(u)&63)-1)))
+	return s.att[s.attStart[r]:s.attStart[r+1]]
 }
 
 // Ranked is one site's answer to an alarm: how long and how far its best
@@ -212,7 +234,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	if blocked != nil {
 		rbits = blocked.rbits
 	}
-	att, attBits := sites.att, sites.attBits
+	attBits := sites.attBits
 	ring, mask, inv := q.ring, q.mask, q.inv
 	for {
 		if len(q.front) == 0 {
@@ -238,9 +260,9 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		lab[u].stamp = gen + 1
 		lu := lab[u]
 		if attBits[u>>6]&(1<<(uint(u)&63)) != 0 {
-			j := sort.Search(len(att), func(j int) bool { return att[j].node >= u })
-			for ; j < len(att) && att[j].node == u; j++ {
-				a := &att[j]
+			at := sites.attachedAt(u)
+			for j := range at {
+				a := &at[j]
 				if d := lu.dist + a.off[m&1]; d < sl[a.site].dist {
 					sl[a.site] = siteLabel{dist: d, other: lu.other + a.off[(1-m)&1], node: u}
 					pendingMin = min(pendingMin, d)
@@ -277,10 +299,16 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	}
 
 	// Routes: walked into one scratch buffer, then copied out in one
-	// allocation shared by the answer's routes.
+	// allocation shared by the answer's routes. Routes to one alarm
+	// share their ends (the search's tree), so a walk stops at the first
+	// node an earlier route passed and copies the rest of that route.
 	out := make([]Ranked, len(order))
-	ends := make([]int, len(order))
+	ends := make([]int32, len(order))
 	pts := st.pts[:0]
+	if len(st.walk) < len(lab) {
+		st.walk = make([]walkMark, len(lab))
+	}
+	walk := st.walk
 	for j, i := range order {
 		sn, s := sites.Snaps[i], sl[i]
 		r := &out[j]
@@ -291,18 +319,36 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		}
 		from := len(pts)
 		pts = append(pts, sn.Point)
+		tail := true // the alarm point is still to come
 		if !s.direct {
 			for u, steps := s.node, 0; u >= 0 && steps <= len(lab); u, steps = lab[u].parent, steps+1 {
-				pts = append(pts, g.Coords[u])
+				if w := walk[u]; w.gen == gen {
+					p := pts[w.pos:ends[w.route]]
+					if p[0] == pts[len(pts)-1] {
+						p = p[1:]
+					}
+					pts = append(pts, p...)
+					tail = false
+					break
+				}
+				c := g.Coords[u]
+				if c != pts[len(pts)-1] {
+					pts = append(pts, c)
+				}
+				walk[u] = walkMark{gen: gen, route: int32(j), pos: int32(len(pts) - 1)}
 			}
 		}
-		pts = append(pts, alarm.Point)
-		pts = pts[:from+len(dedupe(pts[from:]))]
-		ends[j] = len(pts)
+		if tail && alarm.Point != pts[len(pts)-1] {
+			pts = append(pts, alarm.Point)
+		}
+		if len(pts)-from < 2 { // unit at the alarm: a route of two equal points
+			pts = append(pts, pts[from])
+		}
+		ends[j] = int32(len(pts))
 	}
 	st.pts = pts
 	buf := slices.Clone(pts)
-	from := 0
+	from := int32(0)
 	for j := range out {
 		out[j].Route = orb.LineString(buf[from:ends[j]:ends[j]])
 		from = ends[j]
@@ -310,20 +356,13 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	return out
 }
 
-// dedupe drops repeated consecutive points in place; a route keeps at
-// least two.
-func dedupe(ls []orb.Point) []orb.Point {
-	out := ls[:1]
-	for _, p := range ls[1:] {
-		if p != out[len(out)-1] {
-			out = append(out, p)
-		}
-	}
-	if len(out) == 1 {
-		out = append(out, out[0])
-	}
-	return out
+// walkMark records that a route of the answer being built passed a node:
+// route index and the position of the node's point.
+type walkMark struct {
+	gen        uint32
+	route, pos int32
 }
+
 
 // Cost returns the cheapest cost (metric m) from one snapped point to
 // another, +Inf when unreachable. It is a plain point-to-point Dijkstra,

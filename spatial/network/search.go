@@ -21,6 +21,7 @@ type state struct {
 	site  []siteLabel
 	order []int32
 	pts   []orb.Point
+	walk  []walkMark
 }
 
 // label is one node's search state, kept together for locality (24
@@ -50,6 +51,7 @@ func (g *Graph) get() *state {
 	st.gen += 2
 	if st.gen >= math.MaxUint32-2 { // about to wrap: clear the stamps once
 		clear(st.lab)
+		clear(st.walk)
 		st.gen = 2
 	}
 	st.settled = st.settled[:0]
