@@ -363,7 +363,6 @@ type walkMark struct {
 	route, pos int32
 }
 
-
 // Cost returns the cheapest cost (metric m) from one snapped point to
 // another, +Inf when unreachable. It is a plain point-to-point Dijkstra,
 // used by tests and tools; dispatch uses Nearest.
