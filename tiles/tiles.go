@@ -2,10 +2,11 @@
 // Tiles (spec 2.1): an R-tree query with a buffer, projection to tile
 // units, snapping to the integer grid as PostGIS's ST_AsMVTGeom does,
 // clipping (orb/clip), per-zoom Douglas–Peucker (orb/simplify), winding
-// fixed so that exterior rings are clockwise in tile space, and the layer
-// messages written byte for byte as orb's encoding/mvt writes them (tests
-// compare with mvt.Marshal). A Cache keeps rendered tiles and drops exactly
-// those an edit touches.
+// fixed so that exterior rings are clockwise in tile space, and the tile
+// encoded by orb's encoding/mvt (one mvt.Marshal of all its layers). Tiles
+// over budget are thinned at levels chosen from estimated layer sizes, so
+// that they are encoded once. A Cache keeps rendered tiles and drops
+// exactly those an edit touches.
 package tiles
 
 import (
@@ -40,8 +41,9 @@ type Options struct {
 	// Buffer is how far, in tile units, geometry is kept beyond each edge so
 	// that lines and outlines join seamlessly across tiles.
 	Buffer float64
-	// MaxBytes is the largest uncompressed tile; bigger tiles are rendered
-	// again with coarser simplification and thinning until they fit.
+	// MaxBytes is the largest uncompressed tile; bigger tiles are thinned
+	// (coarser simplification, fewer small features and points) until
+	// they fit.
 	MaxBytes int
 
 	store *store // prepared features, see Prepared
