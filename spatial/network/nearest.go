@@ -197,103 +197,7 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		}
 	}
 
-	order := st.order[:0]
-	// settle moves every site whose best arrival lies in a bucket up to
-	// q.cur (or, when all is true, every reached site) into order, in
-	// cost order.
-	settle := func(all bool) {
-		from := len(order)
-		next := math.Inf(1)
-		for i := range sl {
-			s := &sl[i]
-			if s.done || math.IsInf(s.dist, 1) {
-				continue
-			}
-			if all || q.bucket(s.dist) <= q.cur {
-				s.done = true
-				order = append(order, int32(i))
-			} else {
-				next = min(next, s.dist)
-			}
-		}
-		pendingMin = next
-		batch := order[from:]
-		for i := 1; i < len(batch); i++ { // few at a time: insertion sort
-			x := batch[i]
-			j := i
-			for j > 0 && (sl[batch[j-1]].dist > sl[x].dist || sl[batch[j-1]].dist == sl[x].dist && batch[j-1] > x) {
-				batch[j] = batch[j-1]
-				j--
-			}
-			batch[j] = x
-		}
-	}
-
-	rFirst, rTail, rw, ro := g.rFirst, g.rTail, g.rCost[m&1], g.rCost[(1-m)&1]
-	var rbits []uint64
-	if blocked != nil {
-		rbits = blocked.rbits
-	}
-	attBits := sites.attBits
-	ring, mask, inv := q.ring, q.mask, q.inv
-	for {
-		if len(q.front) == 0 {
-			// Every key in buckets up to q.cur has been settled and
-			// every later key lies in a later bucket.
-			if q.bucket(pendingMin) <= q.cur {
-				settle(false)
-			}
-			if len(order) >= k {
-				break
-			}
-			if !q.next(lab) {
-				settle(true)
-				break
-			}
-		}
-		u := q.front[len(q.front)-1]
-		q.front = q.front[:len(q.front)-1]
-		q.size--
-		if lab[u].stamp != gen {
-			continue // settled already
-		}
-		lab[u].stamp = gen + 1
-		lu := lab[u]
-		if attBits[u>>6]&(1<<(uint(u)&63)) != 0 {
-			at := sites.attachedAt(u)
-			for j := range at {
-				a := &at[j]
-				if d := lu.dist + a.off[m&1]; d < sl[a.site].dist {
-					sl[a.site] = siteLabel{dist: d, other: lu.other + a.off[(1-m)&1], node: u}
-					pendingMin = min(pendingMin, d)
-				}
-			}
-		}
-		lo, hi := rFirst[u], rFirst[u+1]
-		tails, costs, others := rTail[lo:hi], rw[lo:hi], ro[lo:hi]
-		costs, others = costs[:len(tails)], others[:len(tails)]
-		for j, v := range tails {
-			if rbits != nil {
-				if i := lo + int32(j); rbits[i>>6]&(1<<(uint(i)&63)) != 0 {
-					continue // closed
-				}
-			}
-			d := lu.dist + costs[j]
-			l := &lab[v]
-			if l.stamp >= gen && l.dist <= d { // also true for settled nodes
-				continue
-			}
-			*l = label{dist: d, other: lu.other + others[j], stamp: gen, parent: u}
-			if b := int64(d * inv); b > q.cur { // q.push's usual case, inline
-				r := &ring[b&mask]
-				*r = append(*r, v)
-				q.size++
-			} else {
-				q.push(lab, d, v)
-			}
-		}
-	}
-	st.order = order
+	order := g.reverse(st, sites, sl, pendingMin, k, m)
 	if len(order) > k {
 		order = order[:k]
 	}
@@ -354,6 +258,121 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		from = ends[j]
 	}
 	return out
+}
+
+// reverse runs the search of Nearest from the labels and site arrivals
+// already set, and returns the settled sites (at least k, or all reached)
+// in cost order. It is its own function so that its loop keeps its
+// variables in registers.
+func (g *Graph) reverse(st *state, sites *Sites, sl []siteLabel, pendingMin float64, k int, m Metric) []int32 {
+	q, lab, gen := &st.queue, st.lab, st.gen
+	order := st.order[:0]
+	var rbits []uint64
+	if sites.blocked != nil {
+		rbits = sites.blocked.rbits
+	}
+	rFirst, rTail, rw, ro := g.rFirst, g.rTail, g.rCost[m&1], g.rCost[(1-m)&1]
+	attBits := sites.attBits
+	ring, mask, inv := q.ring, q.mask, q.inv
+	for {
+		if len(q.front) == 0 {
+			// Every key in buckets up to q.cur has been settled and
+			// every later key lies in a later bucket.
+			if q.bucket(pendingMin) <= q.cur {
+				order, pendingMin = settleSites(q, sl, order, false)
+			}
+			if len(order) >= k {
+				break
+			}
+			if !q.next(lab) {
+				order, _ = settleSites(q, sl, order, true)
+				break
+			}
+		}
+		u := q.front[len(q.front)-1]
+		q.front = q.front[:len(q.front)-1]
+		q.size--
+		lu := &lab[u]
+		if lu.stamp != gen {
+			continue // settled already
+		}
+		lu.stamp = gen + 1
+		dist, other := lu.dist, lu.other
+		if attBits[u>>6]&(1<<(uint(u)&63)) != 0 {
+			pendingMin = offer(sites, sl, u, dist, other, m, pendingMin)
+		}
+		lo, hi := rFirst[u], rFirst[u+1]
+		tails, costs, others := rTail[lo:hi], rw[lo:hi], ro[lo:hi]
+		costs, others = costs[:len(tails)], others[:len(tails)]
+		for j, v := range tails {
+			if rbits != nil {
+				if i := lo + int32(j); rbits[i>>6]&(1<<(uint(i)&63)) != 0 {
+					continue // closed
+				}
+			}
+			d := dist + costs[j]
+			l := &lab[v]
+			if l.stamp >= gen && l.dist <= d { // also true for settled nodes
+				continue
+			}
+			*l = label{dist: d, other: other + others[j], stamp: gen, parent: u}
+			if b := int64(d * inv); b > q.cur { // q.push's usual case, inline
+				r := &ring[b&mask]
+				*r = append(*r, v)
+				q.size++
+			} else {
+				q.push(lab, d, v)
+			}
+		}
+	}
+	st.order = order
+	return order
+}
+
+// offer gives the sites attached at node u, settled at cost dist (other
+// metric: other), their arrival through u, and returns the least cost of
+// a site not yet settled.
+func offer(sites *Sites, sl []siteLabel, u int32, dist, other float64, m Metric, pendingMin float64) float64 {
+	at := sites.attachedAt(u)
+	for j := range at {
+		a := &at[j]
+		if d := dist + a.off[m&1]; d < sl[a.site].dist {
+			sl[a.site] = siteLabel{dist: d, other: other + a.off[(1-m)&1], node: u}
+			pendingMin = min(pendingMin, d)
+		}
+	}
+	return pendingMin
+}
+
+// settleSites moves every site whose best arrival lies in a bucket up to
+// q.cur (or, when all is true, every reached site) into order, in cost
+// order, and returns it with the least cost of the sites left.
+func settleSites(q *queue, sl []siteLabel, order []int32, all bool) ([]int32, float64) {
+	from := len(order)
+	next := math.Inf(1)
+	for i := range sl {
+		s := &sl[i]
+		if s.done || math.IsInf(s.dist, 1) {
+			continue
+		}
+		if all || q.bucket(s.dist) <= q.cur {
+			s.done = true
+			order = append(order, int32(i))
+		} else {
+			next = min(next, s.dist)
+		}
+	}
+	batch := order[from:]
+	for i := 1; i < len(batch); i++ { // few at a time: insertion sort
+		x := batch[i]
+		j := i
+		for j > 0 && (sl[batch[j-1]].dist > sl[x].dist || sl[batch[j-1]].dist == sl[x].dist && batch[j-1] > x) {
+			batch[j] = batch[j-1]
+			j--
+		}
+		batch[j] = x
+	}
+	return order, next
 }
 
 // walkMark records that a route of the answer being built passed a node:
