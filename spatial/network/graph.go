@@ -231,9 +231,12 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 		g.Orig[i] = int32(i)
 	}
 	raw = g.expandRestrictions(raw, restrictions, index)
+	g.renumber(raw)
 	g.copies = map[int32][]int32{}
-	for c := n0; c < int32(len(g.Coords)); c++ {
-		g.copies[g.Orig[c]] = append(g.copies[g.Orig[c]], c)
+	for c, o := range g.Orig {
+		if o != int32(c) {
+			g.copies[o] = append(g.copies[o], int32(c))
+		}
 	}
 
 	// CSR by tail.
@@ -292,7 +295,7 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 	g.qShape[Distance] = shapeQueue(g.Metres)
 	g.segMain = make([]bool, ns)
 	var b orb.Bound
-	for i, p := range g.Coords[:n0] {
+	for i, p := range g.Coords {
 		if i == 0 {
 			b = orb.Bound{Min: p, Max: p}
 		} else {
@@ -311,6 +314,76 @@ func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 			[2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}, int32(s))
 	}
 	return g, nil
+}
+
+// renumber orders the nodes along a Hilbert curve over their coordinates
+// (a restriction copy right after its junction), so that nodes near each
+// other on the map are near each other in memory: a search's labels and
+// edge lists then share cache lines. It rewrites raw's ends and every
+// node-indexed array built so far.
+func (g *Graph) renumber(raw []rawEdge) {
+	n := len(g.Coords)
+	if n == 0 {
+		return
+	}
+	b := orb.Bound{Min: g.Coords[0], Max: g.Coords[0]}
+	for _, p := range g.Coords {
+		b = b.Extend(p)
+	}
+	const side = 1 << 16
+	sx, sy := (side-1)/math.Max(b.Max[0]-b.Min[0], 1e-12), (side-1)/math.Max(b.Max[1]-b.Min[1], 1e-12)
+	h := make([]uint64, n)
+	order := make([]int32, n)
+	for u, p := range g.Coords {
+		h[u] = hilbert(side, uint32((p[0]-b.Min[0])*sx), uint32((p[1]-b.Min[1])*sy))
+		order[u] = int32(u)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, c := order[i], order[j]
+		if h[a] != h[c] {
+			return h[a] < h[c]
+		}
+		return a < c // originals precede their copies
+	})
+	perm := make([]int32, n) // old → new
+	for nu, u := range order {
+		perm[u] = int32(nu)
+	}
+	coords, keys, orig := make([]orb.Point, n), make([]int64, n), make([]int32, n)
+	for u := range g.Coords {
+		nu := perm[u]
+		coords[nu], keys[nu], orig[nu] = g.Coords[u], g.Key[u], perm[g.Orig[u]]
+	}
+	g.Coords, g.Key, g.Orig = coords, keys, orig
+	for i := range raw {
+		raw[i].tail, raw[i].head = perm[raw[i].tail], perm[raw[i].head]
+	}
+	for s := range g.segA {
+		g.segA[s], g.segB[s] = perm[g.segA[s]], perm[g.segB[s]]
+	}
+}
+
+// hilbert is the distance of cell (x, y) along the Hilbert curve filling
+// a side×side grid (side a power of two).
+func hilbert(side, x, y uint32) uint64 {
+	var d uint64
+	for s := side / 2; s > 0; s /= 2 {
+		var rx, ry uint32
+		if x&s != 0 {
+			rx = 1
+		}
+		if y&s != 0 {
+			ry = 1
+		}
+		d += uint64(s) * uint64(s) * uint64((3*rx)^ry)
+		if ry == 0 { // rotate the quadrant
+			if rx == 1 {
+				x, y = side-1-x, side-1-y
+			}
+			x, y = y, x
+		}
+	}
+	return d
 }
 
 // expandRestrictions splits restricted via nodes (see the package comment)

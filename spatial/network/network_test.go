@@ -353,10 +353,11 @@ func TestClosures(t *testing.T) {
 	}
 	// Close the arterial row 10 (road id 11) and a polygon over a block of
 	// columns: costs must equal the reference built without those roads.
+	sw, ne := ways[0].Coords[0], ways[19].Coords[19] // the grid's corners
 	poly := orb.Polygon{orb.Ring{
-		lerp(g.Coords[0], g.Coords[399], 0.2), {lerp(g.Coords[0], g.Coords[399], 0.3)[0], lerp(g.Coords[0], g.Coords[399], 0.2)[1]},
-		lerp(g.Coords[0], g.Coords[399], 0.3), {lerp(g.Coords[0], g.Coords[399], 0.2)[0], lerp(g.Coords[0], g.Coords[399], 0.3)[1]},
-		lerp(g.Coords[0], g.Coords[399], 0.2),
+		lerp(sw, ne, 0.2), {lerp(sw, ne, 0.3)[0], lerp(sw, ne, 0.2)[1]},
+		lerp(sw, ne, 0.3), {lerp(sw, ne, 0.2)[0], lerp(sw, ne, 0.3)[1]},
+		lerp(sw, ne, 0.2),
 	}}
 	blocked, err := g.Block([]Closure{{RoadID: 11}, {Polygon: poly}})
 	if err != nil {
@@ -732,5 +733,27 @@ func TestLoadOSM(t *testing.T) {
 	}
 	if _, _, err := LoadOSM(context.Background(), filepath.Join(t.TempDir(), "none.osm.pbf"), nil); err == nil {
 		t.Error("a missing file loaded")
+	}
+}
+
+// TestHilbert: the curve visits every cell of the grid once, each step to
+// a neighbouring cell.
+func TestHilbert(t *testing.T) {
+	const side = 16
+	at := map[uint64][2]int{}
+	for x := 0; x < side; x++ {
+		for y := 0; y < side; y++ {
+			d := hilbert(side, uint32(x), uint32(y))
+			if _, dup := at[d]; dup || d >= side*side {
+				t.Fatalf("cell %d,%d at %d", x, y, d)
+			}
+			at[d] = [2]int{x, y}
+		}
+	}
+	for d := uint64(1); d < side*side; d++ {
+		a, b := at[d-1], at[d]
+		if dx, dy := a[0]-b[0], a[1]-b[1]; dx*dx+dy*dy != 1 {
+			t.Fatalf("step %d from %v to %v", d, a, b)
+		}
 	}
 }
