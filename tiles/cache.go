@@ -62,7 +62,11 @@ type Cache struct {
 	byLayer  map[string]map[*list.Element]struct{}
 	inflight map[key]*call
 	watched  map[*layers.Catalog]bool
-	stats    Stats
+	// latest is each layer's newest snapshot version the cache has heard
+	// of: only entries rendered from exactly that version may be carried
+	// to the next one.
+	latest map[string]uint64
+	stats  Stats
 
 	descs cacheDescs
 }
@@ -95,6 +99,7 @@ func NewCache(budget int64, opts Options) *Cache {
 		byLayer:  map[string]map[*list.Element]struct{}{},
 		inflight: map[key]*call{},
 		watched:  map[*layers.Catalog]bool{},
+		latest:   map[string]uint64{},
 		descs: cacheDescs{
 			hits:          prometheus.NewDesc("onemap_tile_cache_hits_total", "Tiles answered from the tile cache.", nil, nil),
 			misses:        prometheus.NewDesc("onemap_tile_cache_misses_total", "Tiles rendered because the cache had no valid copy.", nil, nil),
@@ -115,6 +120,9 @@ func (c *Cache) Watch(cat *layers.Catalog) {
 		return
 	}
 	c.watched[cat] = true
+	for _, l := range cat.Layers() {
+		c.latest[l.Schema.Name] = max(c.latest[l.Schema.Name], l.Snapshot().Version())
+	}
 	c.mu.Unlock()
 	cat.Subscribe(c.Invalidate)
 }
@@ -243,11 +251,20 @@ func (c *Cache) remove(el *list.Element) {
 
 // Invalidate applies a catalog change: the layer's cached tiles whose
 // buffered bounds intersect a changed bound are dropped (all of them when
-// ev.All or when the event carries no bounds); the rest are valid for the
-// new version too and are marked so.
+// ev.All or when the event carries no bounds). The others are valid for the
+// new version too, and are marked so, when they were rendered from the
+// version just before it; a tile rendered from an older snapshot (a render
+// that finished after a later edit) is dropped, since an edit between its
+// version and this one may have touched it. An event that arrives after a
+// newer one of the same layer only drops what it touches.
 func (c *Cache) Invalidate(ev layers.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	prev := c.latest[ev.Layer]
+	inOrder := ev.Version > prev
+	if inOrder {
+		c.latest[ev.Layer] = ev.Version
+	}
 	for el := range c.byLayer[ev.Layer] {
 		it := el.Value.(*item)
 		drop := ev.All || ev.Bounds == nil
@@ -257,14 +274,23 @@ func (c *Cache) Invalidate(ev layers.Event) {
 			}
 			drop = it.bound.Intersects(b)
 		}
+		if !drop && inOrder {
+			for i, n := range it.names {
+				if n == ev.Layer && it.versions[i] != prev {
+					drop = true
+				}
+			}
+		}
 		if drop {
 			c.remove(el)
 			c.stats.Invalidations++
 			continue
 		}
-		for i, n := range it.names {
-			if n == ev.Layer && it.versions[i] < ev.Version {
-				it.versions[i] = ev.Version
+		if inOrder {
+			for i, n := range it.names {
+				if n == ev.Layer {
+					it.versions[i] = ev.Version
+				}
 			}
 		}
 	}
