@@ -35,13 +35,15 @@ type Locator struct {
 	versions [4]uint64
 }
 
-// AdminLayers are the four levels of the grid hierarchy, top first.
-var AdminLayers = [4]string{layers.Districts, layers.Streets, layers.Communities, layers.Grids}
+// AdminLayers returns the four levels of the grid hierarchy, top first.
+func AdminLayers() [4]string {
+	return [4]string{layers.Districts, layers.Streets, layers.Communities, layers.Grids}
+}
 
 // NewLocator indexes the admin layers of c. It fails when one is missing.
 func NewLocator(c *layers.Catalog) (*Locator, error) {
 	l := &Locator{byCode: map[string]*layers.Feature{}}
-	for i, name := range AdminLayers {
+	for i, name := range AdminLayers() {
 		layer, ok := c.Layer(name)
 		if !ok {
 			return nil, fmt.Errorf("spatial: locator needs layer %q", name)
@@ -64,7 +66,7 @@ func NewLocator(c *layers.Catalog) (*Locator, error) {
 
 // current reports whether l was built from c's present admin snapshots.
 func (l *Locator) current(c *layers.Catalog) bool {
-	for i, name := range AdminLayers {
+	for i, name := range AdminLayers() {
 		layer, ok := c.Layer(name)
 		if !ok || layer.Snapshot().Version() != l.versions[i] {
 			return false

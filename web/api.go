@@ -319,7 +319,8 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) error {
 // children lists the units one level below code, by code.
 func (a *API) children(code string) []map[string]any {
 	kids := []map[string]any{}
-	for _, name := range spatial.AdminLayers[1:] {
+	admin := spatial.AdminLayers()
+	for _, name := range admin[1:] {
 		l, ok := a.c.Layer(name)
 		if !ok {
 			continue
