@@ -65,9 +65,12 @@ type styleDoc struct {
 	Version int    `json:"version"`
 	Glyphs  string `json:"glyphs"`
 	Sources map[string]struct {
-		Type  string   `json:"type"`
-		URL   string   `json:"url"`
-		Tiles []string `json:"tiles"`
+		Type    string     `json:"type"`
+		URL     string     `json:"url"`
+		Tiles   []string   `json:"tiles"`
+		MinZoom int        `json:"minzoom"`
+		MaxZoom int        `json:"maxzoom"`
+		Bounds  [4]float64 `json:"bounds"`
 	} `json:"sources"`
 	Layers []struct {
 		ID          string         `json:"id"`
@@ -110,8 +113,22 @@ func TestStyle(t *testing.T) {
 		want = append(want, sc.Name)
 	}
 	want = append(want, "school_pressure")
-	if got, w := s.Sources["onemap"].URL, "http://wall.example:8080/tiles/"+strings.Join(want, ",")+".json"; got != w {
-		t.Errorf("source url\n got %s\nwant %s", got, w)
+	// The source is the TileJSON of those layers, inlined (GET
+	// /tiles/{layers}.json answers the same), so the map asks for no
+	// TileJSON before its first tiles.
+	src := s.Sources["onemap"]
+	if want := []string{"http://wall.example:8080/tiles/" + strings.Join(want, ",") + "/{z}/{x}/{y}.mvt"}; strings.Join(src.Tiles, " ") != want[0] {
+		t.Errorf("source tiles\n got %v\nwant %v", src.Tiles, want)
+	}
+	var ls []*layers.Layer
+	for _, n := range want {
+		l, _ := c.Layer(n)
+		ls = append(ls, l)
+	}
+	tj := web.NewTileJSON("http://wall.example:8080", ls)
+	if src.URL != "" || src.MinZoom != tj.MinZoom || src.MaxZoom != tj.MaxZoom || src.Bounds != tj.Bounds {
+		t.Errorf("source url %q, zooms %d–%d, bounds %v; want no url and the TileJSON's %d–%d, %v",
+			src.URL, src.MinZoom, src.MaxZoom, src.Bounds, tj.MinZoom, tj.MaxZoom, tj.Bounds)
 	}
 
 	ids := map[string]bool{}

@@ -86,6 +86,8 @@ const state = {
   dispatch: null, // last dispatch answer, re-rendered on language change
   scale: 1,
   styleReady: false,
+  labelLang: null, // the language the map's labels are laid out in
+  dispatchDrawn: false, // whether the dispatch source holds features
   tab: 'kpi', // the right panel's tab: kpi, school or resource
   // School places: the level and projected year shown, the catchment whose
   // chart is open (null: the district), the projection and the layer's ids.
@@ -118,7 +120,10 @@ const unitName = (u) => (state.lang === 'en' && u.name_en ? u.name_en : u.name) 
 const layerTitle = (name) => { const s = state.schemas.get(name); return s ? L(s.title_zh, s.title_en) : name; };
 
 async function getJSON(url) {
-  const r = await fetch(url, {headers: {Accept: 'application/json'}});
+  // index.html asks for the first view's answers before this module loads.
+  const early = window.onemapEarly && window.onemapEarly.get(url);
+  if (early) window.onemapEarly.delete(url);
+  const r = await (early || fetch(url, {headers: {Accept: 'application/json'}}));
   if (!r.ok) {
     const err = new Error(`${url}: ${r.status}`);
     err.status = r.status;
@@ -137,6 +142,8 @@ const RISK = [[1, '#ff2d2d'], [2, '#ff8c1a'], [3, '#ffd60a'], [4, '#3d8bff']];
 const FLOOD = [['normal', '#2ecc71'], ['warning', '#ffb020'], ['alarm', '#ff3b30']];
 const RAMP = ['#1d3f73', '#2a6d9e', '#3fa3b5', '#d8c35c', '#f0743a'];
 const RANK_COLORS = ['#ff3b30', '#ff9500', '#ffd60a', '#5ac8fa', '#af8cff'];
+// The paint property that sets a whole layer's opacity, by layer type.
+const LAYER_OPACITY = {fill: 'fill-layer-opacity', line: 'line-layer-opacity'};
 const WARNING = [['red', '#ff3b30'], ['orange', '#ff9500'], ['yellow', '#ffd60a'], ['green', '#34c759']];
 
 // Legend entries per layer: [label, colour, shape].
@@ -230,6 +237,10 @@ async function start() {
   // Instant restyling and short label fades: the wall is watched, not browsed.
   style.transition = {duration: 150, delay: 0};
   for (const s of config.layers || []) state.schemas.set(s.name, s);
+  for (const l of style.layers) {
+    if (l.metadata && l.metadata['onemap:role'] === 'label') l.layout['text-field'] = labelText(l.metadata['onemap:field'], state.lang);
+  }
+  state.labelLang = state.lang;
 
   const bounds = config.bounds;
   map = new maplibregl.Map({
@@ -250,23 +261,28 @@ async function start() {
   map.addControl(new maplibregl.NavigationControl({showCompass: false}), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({unit: 'metric'}), 'bottom-left');
   window.onemap.map = map;
-
-  map.once('load', () => {
-    mark('load');
+  // ready: every tile of the first view drawn and the district's panels
+  // and choropleth in place.
+  let pending = 2;
+  const done = () => { if (--pending === 0) window.onemap.resolveReady(); };
+  map.once('style.load', () => {
+    mark('style');
     state.styleReady = true;
     setLanguage(state.lang);
-    // ready: every tile of the first view drawn and the district's panels
-    // and choropleth in place.
-    let pending = 2;
-    const done = () => { if (--pending === 0) window.onemap.resolveReady(); };
+    // The district's choropleth and focus are feature state, set before the
+    // tiles come so that their first frame has them. A server without the
+    // grid hierarchy (an OSM extract) still shows its map.
+    drillTo(null, {fit: false}).then(() => { mark('choropleth'); done(); }, (err) => { report(err); done(); });
+  });
+  map.once('load', () => {
+    mark('load');
     map.once('idle', () => {
-      // Navigation → every tile of the first view drawn (Performance API).
+      // Navigation → every tile of the first view loaded and drawn (Performance API).
       window.onemap.firstIdleMs = performance.now();
+      window.onemap.firstIdleTilesLoaded = map.areTilesLoaded();
       mark('idle');
       done();
     });
-    // A server without the grid hierarchy (an OSM extract) still shows its map.
-    drillTo(null, {fit: false}).then(() => { mark('choropleth'); done(); }, (err) => { report(err); done(); });
   });
   map.on('click', onMapClick);
   map.on('mousemove', (e) => {
@@ -314,14 +330,14 @@ function addPageLayers(style) {
     // The resource shortage map: grids coloured by feature state, under
     // every boundary, road and point; suggested sites' grids outlined.
     style.layers.splice(at((l) => l.metadata && ADMIN.includes(l.metadata['onemap:layer'])), 0,
-      {id: 'resource-fill', type: 'fill', source: 'onemap', 'source-layer': 'grids', minzoom: 12,
+      {id: 'resource-fill', type: 'fill', source: 'onemap', 'source-layer': 'grids', minzoom: 12, layout: {visibility: 'none'},
         paint: {'fill-color': ['coalesce', ['feature-state', 'res'], 'rgba(0,0,0,0)'], 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0.78, 15, 0.6, 17, 0.4]},
         metadata: {'onemap:role': 'resource'}},
-      {id: 'resource-line', type: 'line', source: 'onemap', 'source-layer': 'grids', minzoom: 12,
+      {id: 'resource-line', type: 'line', source: 'onemap', 'source-layer': 'grids', minzoom: 12, layout: {visibility: 'none'},
         paint: {'line-color': '#0a0f1a', 'line-width': 0.5, 'line-opacity': ['case', ['to-boolean', ['feature-state', 'res']], 0.55, 0]},
         metadata: {'onemap:role': 'resource'}});
     style.layers.splice(at((l) => l.type === 'symbol'), 0,
-      {id: 'siting-grid-line', type: 'line', source: 'onemap', 'source-layer': 'grids', minzoom: 12,
+      {id: 'siting-grid-line', type: 'line', source: 'onemap', 'source-layer': 'grids', minzoom: 12, layout: {visibility: 'none'},
         paint: {'line-color': ['coalesce', ['feature-state', 'site'], 'rgba(0,0,0,0)'], 'line-width': 1.6},
         metadata: {'onemap:role': 'siting'}});
   }
@@ -335,9 +351,18 @@ function addPageLayers(style) {
     // The catchment whose chart is open.
     style.layers.splice(at((l) => l.type === 'symbol'), 0,
       {id: 'school-focus', type: 'line', source: 'onemap', 'source-layer': 'school_pressure', minzoom: 10,
-        layout: {'line-join': 'round'},
+        layout: {'line-join': 'round', visibility: 'none'},
         paint: {'line-color': '#ffe066', 'line-width': 3, 'line-opacity': ['case', ['boolean', ['feature-state', 'sel'], false], 0.95, 0]},
         metadata: {'onemap:role': 'school-focus'}});
+  }
+  for (const l of style.layers) {
+    // The choropleth fills and focus outlines of the grid hierarchy start
+    // undrawn; setState draws the level it colours or outlines.
+    const role = l.metadata && l.metadata['onemap:role'];
+    if (role === 'choropleth' || role === 'focus') {
+      const prop = LAYER_OPACITY[l.type];
+      l.paint = {...l.paint, [prop]: 0, [prop + '-transition']: {duration: 0, delay: 0}};
+    }
   }
   for (const l of style.layers) {
     // School-place pressure: one level at a time (primary and junior
@@ -520,6 +545,28 @@ function setState(key, layer, pairs) {
     if (id === undefined || id === null) continue;
     map.setFeatureState({source: 'onemap', sourceLayer: layer, id}, {[key]: v});
     stateSet[key].push([layer, id]);
+  }
+  // Only the level that has colours (or the outline) is drawn: the others
+  // are transparent everywhere, and a transparent fill or line still costs
+  // a software-rendered wall its pixels in every frame. The layers stay
+  // laid out and clickable; their layer opacity is paint, so no tile is
+  // laid out again.
+  const suffix = key === 'color' ? '-choropleth' : '-focus';
+  for (const level of ADMIN) {
+    const l = map.getLayer(level + suffix);
+    if (!l) continue;
+    const prop = LAYER_OPACITY[l.type];
+    const want = level === layer && stateSet[key].length ? 1 : 0;
+    if (map.getPaintProperty(l.id, prop) !== want) map.setPaintProperty(l.id, prop, want);
+  }
+}
+
+// showLayers shows or hides page layers drawn only while in use: a visible
+// layer is laid out in every tile and drawn in every frame, even where it
+// is transparent.
+function showLayers(ids, on) {
+  for (const id of ids) {
+    if (map.getLayer(id) && (map.getLayoutProperty(id, 'visibility') !== 'none') !== on) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
   }
 }
 
@@ -895,7 +942,10 @@ function renderDispatch() {
   }
   if (d && d.incident) features.push({type: 'Feature', geometry: {type: 'Point', coordinates: d.snapped || d.incident}, properties: {kind: 'incident'}});
   const src = map && map.getSource('dispatch');
-  if (src) src.setData({type: 'FeatureCollection', features});
+  // Every setData lays the source out again and costs a frame: an empty
+  // desk is not redrawn empty.
+  if (src && (features.length || state.dispatchDrawn)) src.setData({type: 'FeatureCollection', features});
+  state.dispatchDrawn = features.length > 0;
   if (d && !d.loading && features.length > 1) {
     const b = new maplibregl.LngLatBounds();
     for (const f of features) {
@@ -1098,6 +1148,7 @@ function focusCatchment() {
   if (s.focused === id || !map || !map.getLayer('school-focus')) return;
   if (s.focused !== null && s.focused !== undefined) map.setFeatureState({source: 'onemap', sourceLayer: 'school_pressure', id: s.focused}, {sel: null});
   if (id !== null) map.setFeatureState({source: 'onemap', sourceLayer: 'school_pressure', id}, {sel: true});
+  showLayers(['school-focus'], id !== null);
   s.focused = id;
 }
 
@@ -1316,7 +1367,10 @@ async function paintResource() {
   for (const id of R.painted) map.setFeatureState({source: 'onemap', sourceLayer: 'grids', id}, {res: null});
   R.painted = [];
   R.legend = null;
-  if (!d) return;
+  if (!d) {
+    showLayers(['resource-fill', 'resource-line'], false);
+    return;
+  }
   if (mode === 'score' && d.scores) {
     const sorted = [...d.scores.values()].sort((a, b) => a - b);
     const q = [1, 2, 3, 4].map((i) => sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / 5))]);
@@ -1341,6 +1395,7 @@ async function paintResource() {
     R.legend = {title: `${t(resourceOf(r).key)} · ${t('gap')} (${unitOf(r)})`,
       rows: [[SURPLUS, t('surplus')], ...SHORT_RAMP.map((c, i) => [c, `${fmt(edges[i], 1)} – ${fmt(edges[i + 1], 1)}`])]};
   }
+  showLayers(['resource-fill', 'resource-line'], R.painted.length > 0);
   if (state.indicator === 'resource') $('#choro-legend').replaceChildren(...resourceLegend());
   renderResource();
 }
@@ -1475,6 +1530,7 @@ function setSiting(ans, d) {
       features.push({type: 'Feature', geometry: {type: 'Point', coordinates: site.point}, properties: {kind: 'site', rank, color, column: site.column}});
     }
   }
+  showLayers(['siting-grid-line'], R.siteGrids.length > 0);
   const src = map && map.getSource('siting');
   if (src) src.setData({type: 'FeatureCollection', features});
   if (features.length) {
@@ -1539,6 +1595,11 @@ function sitePopup(rank) {
 
 // ---------------------------------------------------------------- language, clock, errors
 
+// labelText is a label layer's text-field in a language.
+function labelText(field, lang) {
+  return field === 'name' && lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name'], ''] : ['coalesce', ['get', field], ['get', 'name'], ''];
+}
+
 function setLanguage(lang) {
   state.lang = lang;
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
@@ -1553,11 +1614,13 @@ function setLanguage(lang) {
     document.title = $('#title').textContent;
   }
   if (state.styleReady) {
-    for (const l of styleIndex()) {
-      if (!l.metadata || l.metadata['onemap:role'] !== 'label') continue;
-      const field = l.metadata['onemap:field'];
-      const expr = field === 'name' && lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name'], ''] : ['coalesce', ['get', field], ['get', 'name'], ''];
-      map.setLayoutProperty(l.id, 'text-field', expr);
+    // A label's text is layout: changing it lays every tile out again, so
+    // only a change of language does.
+    if (state.labelLang !== lang) {
+      for (const l of styleIndex()) {
+        if (l.metadata && l.metadata['onemap:role'] === 'label') map.setLayoutProperty(l.id, 'text-field', labelText(l.metadata['onemap:field'], lang));
+      }
+      state.labelLang = lang;
     }
     buildPanel();
   }
