@@ -41,6 +41,13 @@ if [ -z "${ONEMAP_TEST_DB:-}" ] && command -v pg_ctlcluster >/dev/null; then
   fi
 fi
 
+# In CI the services are always provided, so a missing one is a failure,
+# not a reason to skip.
+if [ "${CI:-}" = true ]; then
+  [ -n "${ONEMAP_TEST_DB:-}" ] || { echo "CI: PostGIS is not ready, the database tests would skip"; exit 1; }
+  [ -x /usr/bin/chromium ] || { echo "CI: /usr/bin/chromium is missing, the browser test would skip"; exit 1; }
+fi
+
 export ONEMAP_ARTIFACTS="${ONEMAP_ARTIFACTS:-$PWD/.artifacts}"
 mkdir -p "$ONEMAP_ARTIFACTS"
 echo "== go vet"
