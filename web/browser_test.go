@@ -298,7 +298,8 @@ func eval[T any](b *browser, js string) T {
 // open loads the page at a viewport size and waits until the first view is
 // drawn and the district's panels and choropleth are in place; it returns
 // the Performance API time from navigation to the map's first 'idle'
-// (every tile of the view loaded and drawn).
+// after 'load' (every tile of the view loaded and drawn: the page records
+// map.areTilesLoaded() at that moment, and the test checks it).
 func (b *browser) open(w, h int64) float64 {
 	b.t.Helper()
 	b.do(chromedp.EmulateViewport(w, h), chromedp.Navigate(b.srv.url+"/"))
@@ -307,7 +308,10 @@ func (b *browser) open(w, h int64) float64 {
 			? window.onemap.ready.then(() => resolve(window.onemap.firstIdleMs)) : setTimeout(wait, 20);
 		wait();
 	})`)
-	b.idle() // the choropleth, set after the tiles came, drawn too
+	if !eval[bool](b, `window.onemap.firstIdleTilesLoaded === true`) {
+		b.t.Errorf("%d×%d: the first idle came before every tile of the view was loaded", w, h)
+	}
+	b.idle() // the choropleth, if it came after the tiles, drawn too
 	return ms
 }
 

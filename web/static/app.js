@@ -233,6 +233,11 @@ async function start() {
   stats('').then((root) => { for (const k of root.children || []) stats(k.code).catch(() => {}); }).catch(() => {});
   const [config, style] = await Promise.all([getJSON('/api/config'), getJSON('/style.json')]);
   mark('config');
+  // One turn of the event loop before building the map (a long task on a
+  // slow machine): the browser starts MapLibre's worker, which prewarm()
+  // asked for, now rather than after it, and the first tiles are asked for
+  // sooner.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   state.config = config;
   // Instant restyling and short label fades: the wall is watched, not browsed.
   style.transition = {duration: 150, delay: 0};
