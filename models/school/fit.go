@@ -119,17 +119,7 @@ func (m *compiled) fitPrimary(l *level) {
 			distW = append(distW, w)
 		}
 	}
-	l.distEntry = weightedMean(distX, distW, 1)
-	l.entry = make([]float64, nc)
-	l.pooled = make([]bool, nc)
-	for c := range nc {
-		if len(entryX[c]) == 0 || floats.Sum(entryW[c]) == 0 {
-			l.entry[c] = l.distEntry
-			l.pooled[c] = true
-			continue
-		}
-		l.entry[c] = weightedMean(entryX[c], entryW[c], l.distEntry)
-	}
+	m.setEntry(l, distX, distW, entryX, entryW)
 	m.fitProgression(l)
 }
 
@@ -176,6 +166,16 @@ func (m *compiled) fitJunior(l, prim *level) {
 			distW = append(distW, w)
 		}
 	}
+	m.setEntry(l, distX, distW, entryX, entryW)
+	m.fitProgression(l)
+}
+
+// fitProgression fits the grade-progression ratios E_g(y)/E_{g−1}(y−1).
+// setEntry sets the level's entry ratios from the observed ones: the
+// district ratio from distX (weights distW), and each catchment's from its
+// own history, pooled to the district ratio where it has none.
+func (m *compiled) setEntry(l *level, distX, distW []float64, entryX, entryW [][]float64) {
+	nc := len(entryX)
 	l.distEntry = weightedMean(distX, distW, 1)
 	l.entry = make([]float64, nc)
 	l.pooled = make([]bool, nc)
@@ -187,10 +187,8 @@ func (m *compiled) fitJunior(l, prim *level) {
 		}
 		l.entry[c] = weightedMean(entryX[c], entryW[c], l.distEntry)
 	}
-	m.fitProgression(l)
 }
 
-// fitProgression fits the grade-progression ratios E_g(y)/E_{g−1}(y−1).
 func (m *compiled) fitProgression(l *level) {
 	nc := len(l.codes)
 	ws := m.pol.HistoryWeights
