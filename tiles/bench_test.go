@@ -2,15 +2,12 @@ package tiles
 
 import (
 	"bytes"
-	"context"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/onemap/onemap/data/pgtest"
 	"github.com/onemap/onemap/layers"
-	"github.com/onemap/onemap/layers/postgis"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -98,16 +95,7 @@ func BenchmarkCacheHit(b *testing.B) {
 }
 
 func TestBenchPostGIS(t *testing.T) {
-	db := pgtest.New(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	d, cat := demo()
-	if err := postgis.Migrate(ctx, db.Pool); err != nil {
-		t.Fatal(err)
-	}
-	if err := postgis.Write(ctx, db.Pool, d); err != nil {
-		t.Fatal(err)
-	}
+	ctx, db, cat := demoInPostGIS(t)
 	list := Sample(demoBound(cat), 12, 16, 2)
 	sets := [][]string{benchSets["admin"], benchSets["points"]}
 	var out bytes.Buffer

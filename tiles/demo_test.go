@@ -78,15 +78,14 @@ func TestDemoTiles(t *testing.T) {
 	t.Logf("%d tiles, biggest %d bytes at %v, %d needed thinning", len(list), biggest, biggestTile, thinned)
 }
 
-// TestDemoPostGIS is the cross-check against PostGIS: for a sample of tiles
-// across z8–z17, each layer's tile from onemap holds the same features
-// (count and ids) as ST_AsMVT(ST_AsMVTGeom(...)) makes from the same rows.
-// It also reads the district back from PostGIS and checks that those layers
-// give byte-identical tiles.
-func TestDemoPostGIS(t *testing.T) {
+// demoInPostGIS writes the demo district into a fresh PostGIS schema and
+// returns a context for the test's queries, the database and the catalog
+// holding the same district.
+func demoInPostGIS(t *testing.T) (context.Context, *pgtest.DB, *layers.Catalog) {
+	t.Helper()
 	db := pgtest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	d, cat := demo()
 	if err := postgis.Migrate(ctx, db.Pool); err != nil {
 		t.Fatal(err)
@@ -94,6 +93,16 @@ func TestDemoPostGIS(t *testing.T) {
 	if err := postgis.Write(ctx, db.Pool, d); err != nil {
 		t.Fatal(err)
 	}
+	return ctx, db, cat
+}
+
+// TestDemoPostGIS is the cross-check against PostGIS: for a sample of tiles
+// across z8–z17, each layer's tile from onemap holds the same features
+// (count and ids) as ST_AsMVT(ST_AsMVTGeom(...)) makes from the same rows.
+// It also reads the district back from PostGIS and checks that those layers
+// give byte-identical tiles.
+func TestDemoPostGIS(t *testing.T) {
+	ctx, db, cat := demoInPostGIS(t)
 	list := Sample(demoBound(cat), 8, 17, 12)
 
 	t.Run("ids match ST_AsMVT", func(t *testing.T) {
