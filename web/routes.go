@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,11 +43,13 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 		cfg.TileCacheBytes = 256 << 20
 	}
 	cache := tiles.NewCache(cfg.TileCacheBytes, tiles.DefaultOptions())
+	tileRoutes := NewTiles(cfg.Catalog, cache)
+	page := NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL})
 	routes := []Registrar{
 		NewFeatures(cfg.Catalog, "onemap"),
 		NewAPI(cfg.Catalog, APIConfig{BasemapURL: cfg.BasemapURL}),
-		NewTiles(cfg.Catalog, cache),
-		NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL}),
+		tileRoutes,
+		page,
 	}
 
 	graph := func() *network.Graph { return cfg.Graph }
@@ -82,5 +85,18 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 		routes = append(routes, sch)
 	}
 	routes = append(routes, NewModels(ModelsConfig{Catalog: cfg.Catalog, District: cfg.District, Graph: graph, Scenarios: svc}))
+
+	// The page's overview tiles (its one tile set, z10–z13) are rendered in
+	// the background now, once the derived layers above are in place, so
+	// the first screen comes from memory.
+	go func() {
+		start := time.Now()
+		n, err := tileRoutes.Warm(ctx, page.layerOrder(), 10, 13)
+		if err != nil && ctx.Err() == nil {
+			cfg.Log.Warn("tile warm-up stopped", "err", err)
+			return
+		}
+		cfg.Log.Debug("overview tiles warmed", "tiles", n, "ms", time.Since(start).Milliseconds())
+	}()
 	return routes, []prometheus.Collector{cache}, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"math"
@@ -357,4 +358,49 @@ func tileFieldType(f layers.Field) string {
 		return t + ": " + f.TitleEN
 	}
 	return t
+}
+
+// Warm renders into the cache every tile of the named layers (in that
+// order, as one tile set) over the district's bounds (everything's, when
+// there is no district layer) at zooms minZ..maxZ, until ctx ends. The
+// server calls it at start-up for the page's overview zooms, so the first
+// screen is answered from memory instead of rendered while the browser
+// waits.
+func (a *Tiles) Warm(ctx context.Context, names []string, minZ, maxZ maptile.Zoom) (int, error) {
+	ls, err := a.layers(names)
+	if err != nil {
+		return 0, err
+	}
+	var b orb.Bound
+	if d, ok := a.catalog.Layer(layers.Districts); ok && d.Snapshot().Len() > 0 {
+		b = d.Snapshot().Bound()
+	} else {
+		for i, l := range ls {
+			if i == 0 {
+				b = l.Snapshot().Bound()
+			} else {
+				b = b.Union(l.Snapshot().Bound())
+			}
+		}
+	}
+	n := 0
+	for z := minZ; z <= maxZ; z++ {
+		lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, z), maptile.At(orb.Point{b.Max[0], b.Min[1]}, z)
+		for x := lo.X; x <= hi.X; x++ {
+			for y := lo.Y; y <= hi.Y; y++ {
+				if err := ctx.Err(); err != nil {
+					return n, err
+				}
+				srcs := make([]tiles.Source, len(ls))
+				for i, l := range ls {
+					srcs[i] = tiles.Source{Schema: l.Schema, Snapshot: l.Snapshot()}
+				}
+				if _, err := a.cache.Tile(srcs, maptile.New(x, y, z)); err != nil {
+					return n, err
+				}
+				n++
+			}
+		}
+	}
+	return n, nil
 }
