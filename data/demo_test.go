@@ -425,20 +425,7 @@ func TestRoadsConnected(t *testing.T) {
 		if comp[s] >= 0 {
 			continue
 		}
-		size, stack := 0, []int{s}
-		comp[s] = s
-		for len(stack) > 0 {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			size++
-			for _, w := range und[v] {
-				if comp[w] < 0 {
-					comp[w] = s
-					stack = append(stack, w)
-				}
-			}
-		}
-		best = max(best, size)
+		best = max(best, flood(s, und, comp))
 	}
 	if float64(best) < 0.99*float64(n) {
 		t.Errorf("largest component has %d of %d road endpoints", best, n)
@@ -523,20 +510,7 @@ func largestSCC(out [][]int) int {
 		if comp[s] >= 0 {
 			continue
 		}
-		size, stack := 0, []int{s}
-		comp[s] = s
-		for len(stack) > 0 {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			size++
-			for _, w := range in[v] {
-				if comp[w] < 0 {
-					comp[w] = s
-					stack = append(stack, w)
-				}
-			}
-		}
-		best = max(best, size)
+		best = max(best, flood(s, in, comp))
 	}
 	return best
 }
@@ -930,4 +904,23 @@ func segmentsCross(p1, p2, q1, q2 orb.Point) bool {
 	d1, d2 := o(q1, q2, p1), o(q1, q2, p2)
 	d3, d4 := o(p1, p2, q1), o(p1, p2, q2)
 	return ((d1 > 0) != (d2 > 0)) && ((d3 > 0) != (d4 > 0))
+}
+
+// flood labels with s every node reachable from s over adj that comp marks
+// unlabelled (-1), and returns how many it labelled.
+func flood(s int, adj [][]int, comp []int) int {
+	size, stack := 0, []int{s}
+	comp[s] = s
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		size++
+		for _, w := range adj[v] {
+			if comp[w] < 0 {
+				comp[w] = s
+				stack = append(stack, w)
+			}
+		}
+	}
+	return size
 }
