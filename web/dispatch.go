@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/onemap/onemap/models/dispatch"
@@ -19,6 +20,9 @@ import (
 // coverage and road closures, over a dispatch.Desk.
 type Dispatch struct {
 	desk *dispatch.Desk
+	// answers are route buffers for nearest, reused once a response is
+	// written, so that a dispatch answer allocates little.
+	answers sync.Pool
 }
 
 // NewDispatch serves desk.
@@ -84,7 +88,12 @@ func (a *Dispatch) nearest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return BadRequest("metric", "want time or distance, got %q", q.Get("metric"))
 	}
-	ans, err := a.desk.Nearest(pt, k, m)
+	buf, _ := a.answers.Get().(*network.Answer)
+	if buf == nil {
+		buf = &network.Answer{}
+	}
+	defer a.answers.Put(buf) // after the response, which reads it, is written
+	ans, err := a.desk.NearestInto(buf, pt, k, m)
 	if err != nil {
 		return snapError(err)
 	}

@@ -259,13 +259,19 @@ type Answer struct {
 // reversed road graph (network.Graph.Nearest). A point too far from the roads fails with an error wrapping
 // network.ErrTooFar.
 func (d *Desk) Nearest(pt orb.Point, k int, m network.Metric) (Answer, error) {
+	return d.NearestInto(&network.Answer{}, pt, k, m)
+}
+
+// NearestInto is Nearest with the units and their routes kept in buf (see
+// network.Answer: reuse it once the previous answer has been written).
+func (d *Desk) NearestInto(buf *network.Answer, pt orb.Point, k int, m network.Metric) (Answer, error) {
 	v := d.cur.Load()
 	s, err := v.g.Snap(pt, d.cfg.MaxSnap, v.blocked)
 	if err != nil {
 		return Answer{}, err
 	}
 	a := Answer{Alarm: pt, Snap: s, Metric: m, Available: len(v.sites.List), Stations: v.stations}
-	a.Units = v.g.Nearest(s, v.sites, k, m)
+	a.Units = v.g.NearestInto(buf, s, v.sites, k, m)
 	return a, nil
 }
 

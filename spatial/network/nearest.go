@@ -134,6 +134,21 @@ type siteLabel struct {
 // arrival, and a site is settled once the queue has moved past the bucket
 // its best arrival lies in (no later node can improve it).
 func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
+	return g.NearestInto(&Answer{}, alarm, sites, k, m)
+}
+
+// Answer holds what NearestInto returns: the ranked sites and the one
+// buffer their routes share. An Answer may be reused once its caller is
+// done with the previous result (a handler that has written its
+// response); a reused Answer makes the search allocation-free.
+type Answer struct {
+	ranked []Ranked
+	pts    []orb.Point
+}
+
+// NearestInto is Nearest with its result in ans, whose previous result it
+// overwrites.
+func (g *Graph) NearestInto(ans *Answer, alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	ns := len(sites.List)
 	if k <= 0 || k > ns {
 		k = ns
@@ -206,8 +221,8 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 	// allocation shared by the answer's routes. Routes to one alarm
 	// share their ends (the search's tree), so a walk stops at the first
 	// node an earlier route passed and copies the rest of that route.
-	out := make([]Ranked, len(order))
-	ends := make([]int32, len(order))
+	out := slices.Grow(ans.ranked[:0], len(order))[:len(order)]
+	ends := slices.Grow(st.ends[:0], len(order))[:len(order)]
 	pts := st.pts[:0]
 	if len(st.walk) < len(lab) {
 		st.walk = make([]walkMark, len(lab))
@@ -250,8 +265,9 @@ func (g *Graph) Nearest(alarm Snap, sites *Sites, k int, m Metric) []Ranked {
 		}
 		ends[j] = int32(len(pts))
 	}
-	st.pts = pts
-	buf := slices.Clone(pts)
+	st.pts, st.ends = pts, ends
+	buf := append(ans.pts[:0], pts...)
+	ans.ranked, ans.pts = out, buf
 	from := int32(0)
 	for j := range out {
 		out[j].Route = orb.LineString(buf[from:ends[j]:ends[j]])
@@ -274,11 +290,15 @@ func (g *Graph) reverse(st *state, sites *Sites, sl []siteLabel, pendingMin floa
 	rFirst, rTail, rw, ro := g.rFirst, g.rTail, g.rCost[m&1], g.rCost[(1-m)&1]
 	attBits := sites.attBits
 	ring, mask, inv := q.ring, q.mask, q.inv
+	// The current bucket, its index and the queue's size live in locals
+	// while the loop runs; q is brought up to date around its own calls.
+	front, cur, size := q.front, q.cur, q.size
 	for {
-		if len(q.front) == 0 {
+		if len(front) == 0 {
+			q.front, q.size = front, size
 			// Every key in buckets up to q.cur has been settled and
 			// every later key lies in a later bucket.
-			if q.bucket(pendingMin) <= q.cur {
+			if q.bucket(pendingMin) <= cur {
 				order, pendingMin = settleSites(q, sl, order, false)
 			}
 			if len(order) >= k {
@@ -288,10 +308,11 @@ func (g *Graph) reverse(st *state, sites *Sites, sl []siteLabel, pendingMin floa
 				order, _ = settleSites(q, sl, order, true)
 				break
 			}
+			front, cur = q.front, q.cur
 		}
-		u := q.front[len(q.front)-1]
-		q.front = q.front[:len(q.front)-1]
-		q.size--
+		u := front[len(front)-1]
+		front = front[:len(front)-1]
+		size--
 		lu := &lab[u]
 		if lu.stamp != gen {
 			continue // settled already
@@ -316,12 +337,14 @@ func (g *Graph) reverse(st *state, sites *Sites, sl []siteLabel, pendingMin floa
 				continue
 			}
 			*l = label{dist: d, other: other + others[j], stamp: gen, parent: u}
-			if b := int64(d * inv); b > q.cur { // q.push's usual case, inline
+			if b := int64(d * inv); b > cur { // q.push's usual case, inline
 				r := &ring[b&mask]
 				*r = append(*r, v)
-				q.size++
+				size++
 			} else {
+				q.front, q.size = front, size
 				q.push(lab, d, v)
+				front, size = q.front, q.size
 			}
 		}
 	}

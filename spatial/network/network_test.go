@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -252,6 +253,7 @@ func TestNearestAgainstReference(t *testing.T) {
 	if len(ss.List) != len(sites) {
 		t.Fatalf("%d sites unsnapped", len(ss.Unsnapped))
 	}
+	var reused Answer
 	for _, alarm := range randomPoints(t, g, rng, 15, 60) {
 		for _, m := range []Metric{Time, Distance} {
 			got := g.Nearest(alarm, ss, 0, m)
@@ -299,6 +301,14 @@ func TestNearestAgainstReference(t *testing.T) {
 					t.Errorf("k=3 rank %d differs from the full ranking", i)
 				}
 			}
+			// A reused answer buffer, last filled by another alarm's
+			// answer (bigger or smaller), gives the same answer as a
+			// fresh one.
+			again := g.NearestInto(&reused, alarm, ss, 0, m)
+			if !reflect.DeepEqual(again, got) {
+				t.Errorf("%s alarm %v: answer in a reused buffer differs from a fresh one", m, alarm.Point)
+			}
+			g.NearestInto(&reused, alarm, ss, 1+rng.IntN(len(sites)), 1-m)
 		}
 	}
 }

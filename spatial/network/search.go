@@ -21,6 +21,7 @@ type state struct {
 	site  []siteLabel
 	order []int32
 	pts   []orb.Point
+	ends  []int32
 	walk  []walkMark
 }
 
