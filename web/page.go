@@ -395,6 +395,7 @@ func styleLabel(s layers.Schema, id, field string, size any, color string, minZo
 // out at zooms where its areas are specks.
 func adminStyle(s layers.Schema, lineColor string, width []any, minZoom float64, labelField string, labelSize any, labelColor string, labelMin, labelMax float64) (geo, labels []StyleLayer) {
 	meta := func(role string) map[string]any { return map[string]any{"onemap:layer": s.Name, "onemap:role": role} }
+	focused := []any{"boolean", []any{"feature-state", "focus"}, false}
 	geo = []StyleLayer{
 		{ID: s.Name + "-choropleth", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Paint: map[string]any{
@@ -402,27 +403,40 @@ func adminStyle(s layers.Schema, lineColor string, width []any, minZoom float64,
 				// Fainter as streets and buildings come into view.
 				"fill-opacity": styleZoom(1, 12, 0.62, 15, 0.5, 17, 0.3),
 			}, Metadata: meta("choropleth")},
+		// The boundary steps aside (opacity 0) where the focus outline
+		// is drawn over it; its opacity by feature state also makes it
+		// share the focus outline's shader program (see styleCircle).
 		{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Layout: map[string]any{"line-join": "round"},
-			Paint:  map[string]any{"line-color": lineColor, "line-width": width, "line-opacity": 0.9}, Metadata: meta("line")},
+			Paint:  map[string]any{"line-color": lineColor, "line-width": width, "line-opacity": []any{"case", focused, 0, 0.9}}, Metadata: meta("line")},
 		{ID: s.Name + "-focus", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Layout: map[string]any{"line-join": "round"},
 			Paint: map[string]any{"line-color": "#ffe066", "line-width": 3,
-				"line-opacity": []any{"case", []any{"boolean", []any{"feature-state", "focus"}, false}, 0.95, 0}},
+				"line-opacity": []any{"case", focused, 0.95, 0}},
 			Metadata: meta("focus")},
 	}
 	labels = []StyleLayer{styleLabel(s, s.Name+"-label", labelField, labelSize, labelColor, labelMin, labelMax, nil)}
 	return geo, labels
 }
 
-// styleCircle is a point layer's circle style.
-func styleCircle(s layers.Schema, color, radius any, stroke string, minZoom float64) StyleLayer {
+// styleCircle is a point layer's circle style. Every circle layer the page
+// shows takes its colour and stroke colour per feature and its radius by
+// zoom and feature (whatever else it sets is constant or by zoom only), so
+// that they all share one shader program: on software WebGL each program
+// variant costs about 27 ms to compile in the first frame.
+func styleCircle(s layers.Schema, color, radius, stroke any, minZoom float64) StyleLayer {
 	return StyleLayer{ID: s.Name + "-circle", Type: "circle", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 		Paint: map[string]any{
 			"circle-color": color, "circle-radius": radius,
 			"circle-stroke-color": stroke, "circle-stroke-width": styleZoom(1, 10, 0.8, 16, 1.6),
 		},
 		Metadata: map[string]any{"onemap:layer": s.Name, "onemap:role": "point"}}
+}
+
+// bySize is a radius factor from 'lo' at field value a to 'hi' at b,
+// linear between (and midway when the field is missing).
+func bySize(field string, a, lo, b, hi float64) any {
+	return []any{"interpolate", []any{"linear"}, []any{"coalesce", styleGet(field), (a + b) / 2}, a, lo, b, hi}
 }
 
 // The colours of classes, levels and states, as match pairs and a
@@ -451,12 +465,19 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 	switch s.Name {
 	case layers.Water:
 		geo = []StyleLayer{{ID: "water-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
-			Paint: map[string]any{"fill-color": "#0f2c4a", "fill-outline-color": "#1d4f7a"}, Metadata: meta("fill")}}
+			// Colours per kind (a reservoir a shade lighter), so that water
+			// shares the choropleths' fill program (see styleCircle).
+			Paint: map[string]any{"fill-color": styleMatch("kind", "reservoir", "#123556", "#0f2c4a"),
+				"fill-outline-color": styleMatch("kind", "reservoir", "#24598a", "#1d4f7a")}, Metadata: meta("fill")}}
 		labels = []StyleLayer{styleLabel(s, "water-label", "name", 12, "#5d8fbf", 13, 0, map[string]any{"symbol-placement": "point"})}
 	case layers.Districts:
 		geo = []StyleLayer{
 			{ID: "districts-glow", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
-				Paint: map[string]any{"line-color": "#38c6ff", "line-width": styleZoom(1.4, 8, 6, 16, 14), "line-blur": 6, "line-opacity": 0.35}, Metadata: meta("line")},
+				// Brighter while the district is the focus; by feature
+				// state, like the boundaries' opacity, so that it shares
+				// their shader program.
+				Paint: map[string]any{"line-color": "#38c6ff", "line-width": styleZoom(1.4, 8, 6, 16, 14), "line-blur": 6,
+					"line-opacity": []any{"case", []any{"boolean", []any{"feature-state", "focus"}, false}, 0.45, 0.35}}, Metadata: meta("line")},
 		}
 		g, lb := adminStyle(s, "#7fdcff", styleZoom(1.4, 8, 1.8, 16, 4), minZ, "name", 22, "#e8f6ff", 0, 10.5)
 		geo = append(geo, g...)
@@ -471,7 +492,7 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 		geo = []StyleLayer{{ID: "buildings-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
 			Paint: map[string]any{
 				"fill-color":         styleMatch("use", "residential", "#1f2a3e", "commercial", "#2b2742", "industrial", "#2e2b24", "public", "#1d3533", "#1e2636"),
-				"fill-outline-color": "#2f3f5a",
+				"fill-outline-color": styleMatch("use", "public", "#2f4a4a", "#2f3f5a"),
 				"fill-opacity":       styleZoom(1, 14, 0.6, 16, 0.95),
 			}, Metadata: meta("fill")}}
 	case layers.Roads:
@@ -510,30 +531,51 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 		geo = []StyleLayer{
 			{ID: "flood_points-halo", Type: "circle", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
 				Filter: []any{"!=", styleGet("state"), "normal"},
+				// A halo a third larger at an alarm than at a warning; its
+				// stroke colour is per feature only to share the circles'
+				// program (its stroke width is 0).
 				Paint: map[string]any{"circle-color": styleMatch("state", floodStateColors()...), "circle-opacity": 0.25,
-					"circle-radius": styleZoom(1.5, 10, 10, 16, 20), "circle-blur": 0.4}, Metadata: meta("point")},
+					"circle-radius":       styleZoom(1.5, 10, styleMatch("state", "alarm", 13, 10), 16, styleMatch("state", "alarm", 26, 20)),
+					"circle-stroke-color": styleMatch("state", floodStateColors()...),
+					"circle-blur":         0.4}, Metadata: meta("point")},
+			// Points in alarm ringed in white.
 			styleCircle(s, styleMatch("state", floodStateColors()...),
-				styleZoom(1.5, 10, styleMatch("state", "normal", 3, 5), 16, styleMatch("state", "normal", 6, 9)), "#0a0f1a", minZ),
+				styleZoom(1.5, 10, styleMatch("state", "normal", 3, 5), 16, styleMatch("state", "normal", 6, 9)),
+				styleMatch("state", "alarm", "#ffffff", "#0a0f1a"), minZ),
 		}
 		labels = []StyleLayer{styleLabel(s, "flood_points-label", "name", 11, "#bfe9ff", 15.5, 0, map[string]any{"text-offset": []any{0, 1.2}, "text-anchor": "top"})}
 	case layers.FireStations:
-		geo = []StyleLayer{styleCircle(s, []any{"case", []any{"==", styleGet("available"), false}, "#8e8e93", "#ff453a"},
-			styleZoom(1.5, 8, 5, 16, 12), "#ffffff", minZ)}
+		// Special-service stations larger, small ones smaller; a team
+		// that cannot turn out greyed, its ring too.
+		kind := func(r float64) any { return []any{"*", r, styleMatch("kind", "special", 1.25, "small", 0.8, 1)} }
+		unavailable := []any{"==", styleGet("available"), false}
+		geo = []StyleLayer{styleCircle(s, []any{"case", unavailable, "#8e8e93", "#ff453a"},
+			styleZoom(1.5, 8, kind(5), 16, kind(12)), []any{"case", unavailable, "#5a5a5f", "#ffffff"}, minZ)}
 		labels = []StyleLayer{styleLabel(s, "fire_stations-label", "name", styleZoom(1, 11, 11, 16, 14), "#ffb8b0", 11, 0,
 			map[string]any{"text-offset": []any{0, 1.1}, "text-anchor": "top", "symbol-sort-key": 0})}
 	case layers.Schools:
-		geo = []StyleLayer{styleCircle(s, styleMatch("level", "junior", "#2f6bff", "#5aa0ff"), styleZoom(1.5, 10, 3, 16, 8), "#0a0f1a", minZ)}
+		seats := func(r float64) any { return []any{"*", r, bySize("seats", 600, 0.8, 2400, 1.3)} }
+		geo = []StyleLayer{styleCircle(s, styleMatch("level", "junior", "#2f6bff", "#5aa0ff"), styleZoom(1.5, 10, seats(3), 16, seats(8)),
+			styleMatch("level", "junior", "#0a1a3f", "#0a0f1a"), minZ)}
 		geo[0].Layout = map[string]any{"visibility": "none"}
 		labels = []StyleLayer{styleLabel(s, "schools-label", "name", 11, "#b5d0ff", 15.5, 0, map[string]any{"text-offset": []any{0, 1.1}, "text-anchor": "top", "visibility": "none"})}
 	case layers.Hospitals:
-		geo = []StyleLayer{styleCircle(s, "#ff5fa2", styleZoom(1.5, 10, 3.5, 16, 9), "#ffffff", minZ)}
+		// Bigger for more beds; top-grade (三级甲等) hospitals deeper pink.
+		beds := func(r float64) any { return []any{"*", r, bySize("beds", 300, 0.8, 1500, 1.3)} }
+		geo = []StyleLayer{styleCircle(s, styleMatch("grade", "三级甲等", "#ff3d8b", "#ff5fa2"), styleZoom(1.5, 10, beds(3.5), 16, beds(9)),
+			styleMatch("grade", "三级甲等", "#ffe0ee", "#ffffff"), minZ)}
 		labels = []StyleLayer{styleLabel(s, "hospitals-label", "name", 11, "#ffc2dc", 15, 0, map[string]any{"text-offset": []any{0, 1.1}, "text-anchor": "top"})}
 	case layers.ElderlyCare:
-		geo = []StyleLayer{styleCircle(s, "#a78bfa", styleZoom(1.5, 10, 3, 16, 8), "#0a0f1a", minZ)}
+		// Bigger for more beds; homes at least 90% full ringed in amber.
+		beds := func(r float64) any { return []any{"*", r, bySize("beds", 50, 0.8, 300, 1.3)} }
+		full := []any{">=", []any{"coalesce", styleGet("occupied"), 0}, []any{"*", 0.9, []any{"coalesce", styleGet("beds"), 1}}}
+		geo = []StyleLayer{styleCircle(s, "#a78bfa", styleZoom(1.5, 10, beds(3), 16, beds(8)), []any{"case", full, "#ffb020", "#0a0f1a"}, minZ)}
 		geo[0].Layout = map[string]any{"visibility": "none"}
 		labels = []StyleLayer{styleLabel(s, "elderly_care-label", "name", 11, "#d8ccff", 15.5, 0, map[string]any{"text-offset": []any{0, 1.1}, "text-anchor": "top", "visibility": "none"})}
 	case layers.Cameras:
-		geo = []StyleLayer{styleCircle(s, "#7dd3fc", styleZoom(1.5, 12, 1.8, 17, 4.5), "#0a0f1a", max(minZ, 14))}
+		dome := func(r float64) any { return []any{"*", r, styleMatch("kind", "dome", 1.15, 1)} }
+		geo = []StyleLayer{styleCircle(s, styleMatch("kind", "dome", "#a5e4ff", "#7dd3fc"), styleZoom(1.5, 12, dome(1.8), 17, dome(4.5)),
+			styleMatch("kind", "dome", "#0a2a3a", "#0a0f1a"), max(minZ, 14))}
 		geo[0].Layout = map[string]any{"visibility": "none"}
 	default:
 		geo, labels = genericStyle(s)
