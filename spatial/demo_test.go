@@ -54,6 +54,39 @@ func TestLocateDemoAgreesWithGridCodes(t *testing.T) {
 	}
 }
 
+// TestWithinAgreesWithContains checks Within, the stats' fast membership
+// test, against point-in-polygon at every admin level on the demo.
+func TestWithinAgreesWithContains(t *testing.T) {
+	l, b := demoLocator(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	var units []*layers.Feature
+	for _, f := range l.byCode {
+		units = append(units, f)
+	}
+	in := 0
+	for i := 0; i < 3000; i++ {
+		p := orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
+		for j := 0; j < 8; j++ {
+			u := units[rng.IntN(len(units))]
+			if j == 0 { // also the unit the point is in, at some level
+				if h, err := l.Locate(p); err == nil {
+					u = [4]*layers.Feature{h.District, h.Street, h.Community, h.Grid}[rng.IntN(4)]
+				}
+			}
+			got, want := l.Within(u, p), Contains(u.Geometry, p)
+			if got != want {
+				t.Fatalf("%v in %v: Within %v, Contains %v", p, u.Properties["code"], got, want)
+			}
+			if got {
+				in++
+			}
+		}
+	}
+	if in < 2000 {
+		t.Fatalf("only %d memberships held: the test hardly checked the fast path", in)
+	}
+}
+
 // BenchmarkLocateDemo is the /api/locate target: ≥ 1,000,000 lookups per
 // second per core on the demo district's 1,547 grids.
 func BenchmarkLocateDemo(b *testing.B) {

@@ -108,6 +108,24 @@ func (l *Locator) Locate(p orb.Point) (Hierarchy, error) {
 	return h, nil
 }
 
+// Within reports whether p lies in the admin unit u (any level): yes when
+// the grid containing p is u or has u among its ancestors (a lookup in
+// the grid raster, much cheaper than a point-in-polygon test against a
+// district's or street's long boundary); otherwise by u's geometry, so
+// that data whose levels do not nest exactly still gets the geometric
+// answer.
+func (l *Locator) Within(u *layers.Feature, p orb.Point) bool {
+	code, _ := u.Properties["code"].(string)
+	if g, ok := l.Grid(p); ok && code != "" {
+		for f, depth := g, 0; f != nil && depth < len(AdminLayers()); f, depth = l.parent(f), depth+1 {
+			if f.Properties["code"] == code {
+				return true
+			}
+		}
+	}
+	return Contains(u.Geometry, p)
+}
+
 func (l *Locator) parent(f *layers.Feature) *layers.Feature {
 	if f == nil {
 		return nil

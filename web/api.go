@@ -218,15 +218,15 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, http.StatusOK, "", map[string]any{"results": hits})
 }
 
-// count is the number of point features of layer inside area.
-func (a *API) count(layer string, area orb.Geometry) int {
+// count is the number of point features of layer inside the admin unit.
+func (a *API) count(loc *spatial.Locator, layer string, unit *layers.Feature) int {
 	l, ok := a.c.Layer(layer)
 	if !ok {
 		return 0
 	}
 	n := 0
-	l.Snapshot().Search(area.Bound(), func(f *layers.Feature) bool {
-		if p, ok := f.Geometry.(orb.Point); ok && spatial.Contains(area, p) {
+	l.Snapshot().Search(unit.Geometry.Bound(), func(f *layers.Feature) bool {
+		if p, ok := f.Geometry.(orb.Point); ok && loc.Within(unit, p) {
 			n++
 		}
 		return true
@@ -278,7 +278,7 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) error {
 		n := 0
 		l.Snapshot().Search(b, func(f *layers.Feature) bool {
 			p, ok := f.Geometry.(orb.Point)
-			if !ok || !spatial.Contains(u.Geometry, p) {
+			if !ok || !loc.Within(u, p) {
 				return true
 			}
 			n++
@@ -312,12 +312,12 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) error {
 	}
 	hazards["by_class"], hazards["by_level"] = byClass, byLevel
 	out["hazards"], out["flood_points"], out["fire_stations"] = hazards, flood, fire
-	out["children"] = a.children(code)
+	out["children"] = a.children(loc, code)
 	return WriteJSON(w, http.StatusOK, "", out)
 }
 
 // children lists the units one level below code, by code.
-func (a *API) children(code string) []map[string]any {
+func (a *API) children(loc *spatial.Locator, code string) []map[string]any {
 	kids := []map[string]any{}
 	admin := spatial.AdminLayers()
 	for _, name := range admin[1:] {
@@ -331,7 +331,7 @@ func (a *API) children(code string) []map[string]any {
 				kids = append(kids, map[string]any{"code": f.Properties["code"], "name": f.Properties["name"],
 					"name_en": f.Properties["name_en"], "level": f.Properties["level"], "id": f.ID,
 					"residents": f.Properties["residents"], "floating": f.Properties["floating"],
-					"hazards": a.count(layers.Hazards, f.Geometry),
+					"hazards": a.count(loc, layers.Hazards, f),
 					"bbox":    [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}})
 			}
 			return true

@@ -182,10 +182,19 @@ func startServer(t *testing.T) *server {
 	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
 	d.Put(c)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// Exactly the routes `onemap serve` builds.
-	routes, collectors, err := web.Routes(context.Background(), web.RoutesConfig{Catalog: c, District: d, Log: logger})
+	// Exactly the routes `onemap serve` builds. The page is opened once
+	// the server's start-up work (the overview tiles' warm-up) is done,
+	// as a wall screen opens it on a running server.
+	warmed := make(chan struct{})
+	routes, collectors, err := web.Routes(context.Background(), web.RoutesConfig{Catalog: c, District: d, Log: logger,
+		Warmed: func(int, error) { close(warmed) }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case <-warmed:
+	case <-time.After(time.Minute):
+		t.Fatal("the overview tiles' warm-up did not end within a minute")
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors...)

@@ -31,6 +31,10 @@ type RoutesConfig struct {
 	// TileCacheBytes is the tile cache's budget (256 MiB when 0).
 	TileCacheBytes int64
 	Log            *slog.Logger
+	// Warmed, when set, is called once the background warm-up of the
+	// page's overview tiles has ended (n tiles rendered; err when it
+	// stopped early): the end of the server's start-up work.
+	Warmed func(n int, err error)
 }
 
 // Routes builds every capability over cfg: OGC API Features, the page's
@@ -45,9 +49,10 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 	cache := tiles.NewCache(cfg.TileCacheBytes, tiles.DefaultOptions())
 	tileRoutes := NewTiles(cfg.Catalog, cache)
 	page := NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL})
+	api := NewAPI(cfg.Catalog, APIConfig{BasemapURL: cfg.BasemapURL})
 	routes := []Registrar{
 		NewFeatures(cfg.Catalog, "onemap"),
-		NewAPI(cfg.Catalog, APIConfig{BasemapURL: cfg.BasemapURL}),
+		api,
 		tileRoutes,
 		page,
 	}
@@ -86,12 +91,19 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 	}
 	routes = append(routes, NewModels(ModelsConfig{Catalog: cfg.Catalog, District: cfg.District, Graph: graph, Scenarios: svc}))
 
-	// The page's overview tiles (its one tile set, z10–z13) are rendered in
-	// the background now, once the derived layers above are in place, so
-	// the first screen comes from memory.
+	// The locator behind /api/locate and /api/stats and the page's
+	// overview tiles (its one tile set, z10–z13) are built in the
+	// background now, once the derived layers above are in place, so that
+	// the first screen's answers come from memory.
 	go func() {
 		start := time.Now()
+		if _, err := api.locators.Get(); err != nil {
+			cfg.Log.Debug("no locator to warm", "err", err)
+		}
 		n, err := tileRoutes.Warm(ctx, page.layerOrder(), 10, 13)
+		if cfg.Warmed != nil {
+			defer cfg.Warmed(n, err)
+		}
 		if err != nil && ctx.Err() == nil {
 			cfg.Log.Warn("tile warm-up stopped", "err", err)
 			return
