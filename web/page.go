@@ -392,24 +392,28 @@ func styleLabel(s layers.Schema, id, field string, size any, color string, minZo
 // focus per feature id, so drilling down never re-lays out a tile), the
 // boundary and the labels. Nothing of the level is drawn below minZoom: a
 // level with thousands of polygons (grids) costs the browser time to lay
-// out at zooms where its areas are specks.
-func adminStyle(s layers.Schema, lineColor string, width []any, minZoom float64, labelField string, labelSize any, labelColor string, labelMin, labelMax float64) (geo, labels []StyleLayer) {
+// out at zooms where its areas are specks. The focus outline starts at
+// focusMin (at least minZoom).
+func adminStyle(s layers.Schema, lineColor string, width []any, minZoom, focusMin float64, labelField string, labelSize any, labelColor string, labelMin, labelMax float64) (geo, labels []StyleLayer) {
 	meta := func(role string) map[string]any { return map[string]any{"onemap:layer": s.Name, "onemap:role": role} }
 	focused := []any{"boolean", []any{"feature-state", "focus"}, false}
 	geo = []StyleLayer{
+		// No antialiased outline (the boundary line draws the edge): one
+		// shader program and a draw call fewer per tile.
 		{ID: s.Name + "-choropleth", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Paint: map[string]any{
-				"fill-color": []any{"coalesce", []any{"feature-state", "color"}, "rgba(0,0,0,0)"},
+				"fill-antialias": false,
+				"fill-color":     []any{"coalesce", []any{"feature-state", "color"}, "rgba(0,0,0,0)"},
 				// Fainter as streets and buildings come into view.
 				"fill-opacity": styleZoom(1, 12, 0.62, 15, 0.5, 17, 0.3),
 			}, Metadata: meta("choropleth")},
-		// The boundary steps aside (opacity 0) where the focus outline
-		// is drawn over it; its opacity by feature state also makes it
-		// share the focus outline's shader program (see styleCircle).
+		// A little more opaque in focus; its opacity by feature state
+		// makes it share the focus outline's shader program (see
+		// styleCircle).
 		{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
 			Layout: map[string]any{"line-join": "round"},
-			Paint:  map[string]any{"line-color": lineColor, "line-width": width, "line-opacity": []any{"case", focused, 0, 0.9}}, Metadata: meta("line")},
-		{ID: s.Name + "-focus", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom,
+			Paint:  map[string]any{"line-color": lineColor, "line-width": width, "line-opacity": []any{"case", focused, 0.95, 0.9}}, Metadata: meta("line")},
+		{ID: s.Name + "-focus", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: max(minZoom, focusMin),
 			Layout: map[string]any{"line-join": "round"},
 			Paint: map[string]any{"line-color": "#ffe066", "line-width": 3,
 				"line-opacity": []any{"case", focused, 0.95, 0}},
@@ -467,8 +471,9 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 		geo = []StyleLayer{{ID: "water-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
 			// Colours per kind (a reservoir a shade lighter), so that water
 			// shares the choropleths' fill program (see styleCircle).
-			Paint: map[string]any{"fill-color": styleMatch("kind", "reservoir", "#123556", "#0f2c4a"),
-				"fill-outline-color": styleMatch("kind", "reservoir", "#24598a", "#1d4f7a")}, Metadata: meta("fill")}}
+			// Without the antialiased outline, like the choropleths.
+			Paint:    map[string]any{"fill-color": styleMatch("kind", "reservoir", "#123556", "#0f2c4a"), "fill-antialias": false},
+			Metadata: meta("fill")}}
 		labels = []StyleLayer{styleLabel(s, "water-label", "name", 12, "#5d8fbf", 13, 0, map[string]any{"symbol-placement": "point"})}
 	case layers.Districts:
 		geo = []StyleLayer{
@@ -479,15 +484,19 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 				Paint: map[string]any{"line-color": "#38c6ff", "line-width": styleZoom(1.4, 8, 6, 16, 14), "line-blur": 6,
 					"line-opacity": []any{"case", []any{"boolean", []any{"feature-state", "focus"}, false}, 0.45, 0.35}}, Metadata: meta("line")},
 		}
-		g, lb := adminStyle(s, "#7fdcff", styleZoom(1.4, 8, 1.8, 16, 4), minZ, "name", 22, "#e8f6ff", 0, 10.5)
+		g, lb := adminStyle(s, "#7fdcff", styleZoom(1.4, 8, 1.8, 16, 4), minZ, minZ, "name", 22, "#e8f6ff", 0, 10.5)
 		geo = append(geo, g...)
 		labels = lb
 	case layers.Streets:
-		geo, labels = adminStyle(s, "#3fa6e0", styleZoom(1.4, 9, 1, 16, 3), minZ, "name", styleZoom(1, 10, 14, 13, 18), "#d3ecff", 10.5, 13.2)
+		geo, labels = adminStyle(s, "#3fa6e0", styleZoom(1.4, 9, 1, 16, 3), minZ, minZ, "name", styleZoom(1, 10, 14, 13, 18), "#d3ecff", 10.5, 13.2)
 	case layers.Communities:
-		geo, labels = adminStyle(s, "#2f86b8", styleZoom(1.4, 11, 0.6, 17, 2), 11, "name", styleZoom(1, 12.5, 12, 15, 15), "#a9d3ef", 12.9, 15.2)
+		// A community's outline is drawn from z13, where drilling into one
+		// lands (a street's extent): every style layer is laid out in
+		// every tile it covers, and the first view (about z12.6) does not
+		// need this one.
+		geo, labels = adminStyle(s, "#2f86b8", styleZoom(1.4, 11, 0.6, 17, 2), 11, 13, "name", styleZoom(1, 12.5, 12, 15, 15), "#a9d3ef", 12.9, 15.2)
 	case layers.Grids:
-		geo, labels = adminStyle(s, "#2a6a92", styleZoom(1.4, 13, 0.4, 18, 1.4), 13, "code", styleZoom(1, 14.5, 10, 16.5, 12), "#86b6d6", 14.6, 16.6)
+		geo, labels = adminStyle(s, "#2a6a92", styleZoom(1.4, 13, 0.4, 18, 1.4), 13, 13, "code", styleZoom(1, 14.5, 10, 16.5, 12), "#86b6d6", 14.6, 16.6)
 	case layers.Buildings:
 		geo = []StyleLayer{{ID: "buildings-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
 			Paint: map[string]any{
