@@ -51,6 +51,9 @@ type Options struct {
 	// shrink divides size estimates when above 1: tests use it to take the
 	// path where the encoded tile turns out over budget.
 	shrink int
+	// serial encodes every tile in one mvt.Marshal (tests compare it with
+	// the two-run encoding of big tiles).
+	serial bool
 }
 
 // DefaultOptions are onemap's rendering settings: extent 4096, a 64-unit
@@ -132,7 +135,7 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 			return nil, level, err
 		}
 	}
-	b, err := encodeTile(parts, o.Extent, p.s)
+	b, err := encodeTile(parts, o.Extent, p.s, o.serial)
 	if err != nil {
 		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 	}
@@ -153,7 +156,7 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	if err != nil {
 		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 	}
-	if b, err = encodeTile(parts, o.Extent, p.s); err != nil {
+	if b, err = encodeTile(parts, o.Extent, p.s, o.serial); err != nil {
 		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 	}
 	return b, max(level, more), nil
