@@ -27,24 +27,25 @@ const (
 	Water        = "water"
 )
 
-func f(name string, t FieldType, zh, en string) Field {
+// NewField is a field with its Chinese and English titles.
+func NewField(name string, t FieldType, zh, en string) Field {
 	return Field{Name: name, Type: t, TitleZH: zh, TitleEN: en}
 }
 
 func adminFields(parent bool) []Field {
 	fs := []Field{
-		f("code", String, "编码", "Code"),
-		f("name", String, "名称", "Name"),
-		f("name_en", String, "英文名", "English name"),
-		f("level", String, "层级", "Level"),
+		NewField("code", String, "编码", "Code"),
+		NewField("name", String, "名称", "Name"),
+		NewField("name_en", String, "英文名", "English name"),
+		NewField("level", String, "层级", "Level"),
 	}
 	if parent {
-		fs = append(fs, f("parent_code", String, "上级编码", "Parent code"))
+		fs = append(fs, NewField("parent_code", String, "上级编码", "Parent code"))
 	}
 	return append(fs,
-		f("residents", Int, "户籍及常住人口", "Residents"),
-		f("floating", Int, "流动人口", "Floating population"),
-		f("area_km2", Float, "面积(km²)", "Area (km²)"),
+		NewField("residents", Int, "户籍及常住人口", "Residents"),
+		NewField("floating", Int, "流动人口", "Floating population"),
+		NewField("area_km2", Float, "面积(km²)", "Area (km²)"),
 	)
 }
 
@@ -53,88 +54,88 @@ func adminFields(parent bool) []Field {
 func ThematicSchemas(synthetic bool) []Schema {
 	s := []Schema{
 		{Name: Water, TitleZH: "水系", TitleEN: "Water", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18,
-			Fields: []Field{f("name", String, "名称", "Name"), f("kind", String, "类型", "Kind")}},
+			Fields: []Field{NewField("name", String, "名称", "Name"), NewField("kind", String, "类型", "Kind")}},
 		{Name: Districts, TitleZH: "区", TitleEN: "District", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18, Fields: adminFields(false)},
 		{Name: Streets, TitleZH: "街道", TitleEN: "Streets", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18, Fields: adminFields(true)},
 		{Name: Communities, TitleZH: "社区", TitleEN: "Communities", Geometry: MultiPolygon, MinZoom: 10, MaxZoom: 18, Fields: adminFields(true)},
 		{Name: Grids, TitleZH: "网格", TitleEN: "Grids", Geometry: MultiPolygon, MinZoom: 12, MaxZoom: 18, Fields: adminFields(true)},
 		{Name: Buildings, TitleZH: "建筑", TitleEN: "Buildings", Geometry: Polygon, MinZoom: 14, MaxZoom: 18, Fields: []Field{
-			f("address_code", String, "地址编码", "Address code"),
-			f("use", String, "用途", "Use"),
-			f("floors", Int, "层数", "Floors"),
-			f("dwellings", Int, "住宅套数", "Dwellings"),
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("address_code", String, "地址编码", "Address code"),
+			NewField("use", String, "用途", "Use"),
+			NewField("floors", Int, "层数", "Floors"),
+			NewField("dwellings", Int, "住宅套数", "Dwellings"),
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 		{Name: Roads, TitleZH: "道路", TitleEN: "Roads", Geometry: LineString, MinZoom: 8, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("class", String, "等级", "Class"), // arterial | secondary | local
-			f("oneway", Bool, "单行", "One-way"),
-			f("speed_kmh", Float, "限速(km/h)", "Speed (km/h)"),
-			f("lanes", Int, "车道数", "Lanes"),
+			NewField("name", String, "名称", "Name"),
+			NewField("class", String, "等级", "Class"), // arterial | secondary | local
+			NewField("oneway", Bool, "单行", "One-way"),
+			NewField("speed_kmh", Float, "限速(km/h)", "Speed (km/h)"),
+			NewField("lanes", Int, "车道数", "Lanes"),
 		}},
 		{Name: Catchments, TitleZH: "学区", TitleEN: "School catchments", Geometry: MultiPolygon, MinZoom: 10, MaxZoom: 18, Fields: []Field{
-			f("code", String, "学区编码", "Catchment code"),
-			f("name", String, "名称", "Name"),
-			f("level", String, "学段", "Level"), // primary | junior
-			f("school_id", Int, "学校编号", "School id"),
+			NewField("code", String, "学区编码", "Catchment code"),
+			NewField("name", String, "名称", "Name"),
+			NewField("level", String, "学段", "Level"), // primary | junior
+			NewField("school_id", Int, "学校编号", "School id"),
 		}},
 		{Name: FireCircles, TitleZH: "5分钟消防圈", TitleEN: "Fire circles", Geometry: Polygon, MinZoom: 8, MaxZoom: 18, Fields: []Field{
-			f("station_id", Int, "消防站编号", "Station id"),
-			f("station_name", String, "消防站", "Station"),
-			f("minutes", Float, "分钟", "Minutes"),
-			f("radius_m", Float, "半径(米)", "Radius (m)"),
-			f("method", String, "计算方法", "Method"), // radius | network
+			NewField("station_id", Int, "消防站编号", "Station id"),
+			NewField("station_name", String, "消防站", "Station"),
+			NewField("minutes", Float, "分钟", "Minutes"),
+			NewField("radius_m", Float, "半径(米)", "Radius (m)"),
+			NewField("method", String, "计算方法", "Method"), // radius | network
 		}},
 		{Name: Hazards, TitleZH: "危险源", TitleEN: "Hazard sources", Geometry: Point, MinZoom: 10, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("class", String, "类别", "Class"),          // industrial | crowded | public_facility | chemicals
-			f("risk_level", Int, "风险等级", "Risk level"), // 1 (major) .. 4 (low)
-			f("owner", String, "责任单位", "Owner"),
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("name", String, "名称", "Name"),
+			NewField("class", String, "类别", "Class"),          // industrial | crowded | public_facility | chemicals
+			NewField("risk_level", Int, "风险等级", "Risk level"), // 1 (major) .. 4 (low)
+			NewField("owner", String, "责任单位", "Owner"),
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 		{Name: FloodPoints, TitleZH: "易涝点", TitleEN: "Flood-prone points", Geometry: Point, MinZoom: 10, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("alert_level_m", Float, "警戒水位(米)", "Alert level (m)"),
-			f("water_level_m", Float, "当前水位(米)", "Water level (m)"),
-			f("state", String, "状态", "State"), // normal | warning | alarm
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("name", String, "名称", "Name"),
+			NewField("alert_level_m", Float, "警戒水位(米)", "Alert level (m)"),
+			NewField("water_level_m", Float, "当前水位(米)", "Water level (m)"),
+			NewField("state", String, "状态", "State"), // normal | warning | alarm
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 		{Name: FireStations, TitleZH: "消防站", TitleEN: "Fire stations", Geometry: Point, MinZoom: 8, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("kind", String, "类型", "Kind"), // special | general | small
-			f("vehicles", Int, "车辆", "Vehicles"),
-			f("crew", Int, "人员", "Crew"),
-			f("available", Bool, "可出动", "Available"),
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("name", String, "名称", "Name"),
+			NewField("kind", String, "类型", "Kind"), // special | general | small
+			NewField("vehicles", Int, "车辆", "Vehicles"),
+			NewField("crew", Int, "人员", "Crew"),
+			NewField("available", Bool, "可出动", "Available"),
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 		{Name: Schools, TitleZH: "学校", TitleEN: "Schools", Geometry: Point, MinZoom: 10, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("level", String, "学段", "Level"), // primary | junior
-			f("seats", Int, "学位", "Seats"),
-			f("catchment_code", String, "学区", "Catchment"),
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("name", String, "名称", "Name"),
+			NewField("level", String, "学段", "Level"), // primary | junior
+			NewField("seats", Int, "学位", "Seats"),
+			NewField("catchment_code", String, "学区", "Catchment"),
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 		{Name: Hospitals, TitleZH: "医院", TitleEN: "Hospitals", Geometry: Point, MinZoom: 10, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("grade", String, "等级", "Grade"),
-			f("beds", Int, "床位", "Beds"),
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("name", String, "名称", "Name"),
+			NewField("grade", String, "等级", "Grade"),
+			NewField("beds", Int, "床位", "Beds"),
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 		{Name: ElderlyCare, TitleZH: "养老机构", TitleEN: "Elderly care", Geometry: Point, MinZoom: 10, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("beds", Int, "床位", "Beds"),
-			f("occupied", Int, "已入住", "Occupied"),
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("name", String, "名称", "Name"),
+			NewField("beds", Int, "床位", "Beds"),
+			NewField("occupied", Int, "已入住", "Occupied"),
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 		// Cameras in tiles from z14: a few thousand points are noise at
 		// district zooms (the page clusters them from the features API
 		// there), and at z12–13 they were a third of the district tile's
 		// bytes, which pushed it over the 500 KB budget into thinning.
 		{Name: Cameras, TitleZH: "视频监控", TitleEN: "Cameras", Geometry: Point, MinZoom: 14, MaxZoom: 18, Fields: []Field{
-			f("name", String, "名称", "Name"),
-			f("kind", String, "类型", "Kind"),
-			f("channel", String, "通道编码", "Channel"),
-			f("grid_code", String, "所属网格", "Grid"),
+			NewField("name", String, "名称", "Name"),
+			NewField("kind", String, "类型", "Kind"),
+			NewField("channel", String, "通道编码", "Channel"),
+			NewField("grid_code", String, "所属网格", "Grid"),
 		}},
 	}
 	for i := range s {

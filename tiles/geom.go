@@ -213,13 +213,7 @@ func (p *projector) geometry(g orb.Geometry, b orb.Bound, tol, minSize float64) 
 				out = append(out, q)
 			}
 		}
-		switch len(out) {
-		case 0:
-			return nil
-		case 1:
-			return out[0]
-		}
-		return out
+		return collapse(out)
 	case orb.LineString:
 		if p.tiny(b, minSize) {
 			return nil
@@ -231,7 +225,7 @@ func (p *projector) geometry(g orb.Geometry, b orb.Bound, tol, minSize float64) 
 		if within(p.clipBox, q) { // the common case: no clipping, one part
 			return p.simplifyLine(q, tol)
 		}
-		return multiLine(p.clipLine(q, tol, nil))
+		return collapse(p.clipLine(q, tol, nil))
 	case orb.MultiLineString:
 		if p.tiny(b, minSize) {
 			return nil
@@ -240,7 +234,7 @@ func (p *projector) geometry(g orb.Geometry, b orb.Bound, tol, minSize float64) 
 		for _, ls := range g {
 			parts = p.line(ls, tol, parts)
 		}
-		return multiLine(parts)
+		return collapse(parts)
 	case orb.Ring:
 		return p.geometry(orb.Polygon{g}, b, tol, minSize)
 	case orb.Bound:
@@ -263,13 +257,7 @@ func (p *projector) geometry(g orb.Geometry, b orb.Bound, tol, minSize float64) 
 				out = append(out, q)
 			}
 		}
-		switch len(out) {
-		case 0:
-			return nil
-		case 1:
-			return out[0]
-		}
-		return out
+		return collapse(out)
 	}
 	return nil // collections have no MVT encoding
 }
@@ -282,7 +270,12 @@ func (p *projector) tiny(b orb.Bound, minSize float64) bool {
 	return math.Abs(c[0]-a[0]) < lim && math.Abs(c[1]-a[1]) < lim
 }
 
-func multiLine(parts orb.MultiLineString) orb.Geometry {
+// collapse is a multi-geometry as MVT encodes it: nothing when empty, its
+// one part alone, or the whole.
+func collapse[E orb.Geometry, M interface {
+	~[]E
+	orb.Geometry
+}](parts M) orb.Geometry {
 	switch len(parts) {
 	case 0:
 		return nil

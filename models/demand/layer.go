@@ -12,9 +12,7 @@ const LayerName = "resource_access"
 // LayerSchema is the resource_access layer's schema: grid polygons with a
 // resource's demand, supply and gap by standard and its accessibility score.
 func LayerSchema(synthetic bool) layers.Schema {
-	f := func(name string, t layers.FieldType, zh, en string) layers.Field {
-		return layers.Field{Name: name, Type: t, TitleZH: zh, TitleEN: en}
-	}
+	f := layers.NewField
 	s := layers.Schema{Name: LayerName, TitleZH: "资源供需与可达性", TitleEN: "Resource shortage and access", Geometry: layers.MultiPolygon,
 		MinZoom: 12, MaxZoom: 18, Synthetic: synthetic,
 		Description: "per grid: demand by planning standard, supply located in the grid, gap, and the floating-catchment accessibility score (supply per unit of demand reachable; 1 = fully served)",

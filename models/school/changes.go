@@ -149,15 +149,9 @@ func apply(base *Input, bidx *index, changes []scenario.Change) (*Input, *index,
 				if h.Completion < out.Year-60 || h.Completion > out.Year+60 {
 					return bad("params.completion_year", "completion year %d out of range", h.Completion)
 				}
-				maxID := int64(0)
-				for _, x := range out.Housing {
-					if x.ID == h.ID && h.ID != 0 {
-						return bad("params.id", "housing project %d exists", h.ID)
-					}
-					maxID = max(maxID, x.ID)
-				}
-				if h.ID == 0 {
-					h.ID = maxID + 1
+				var ok bool
+				if h.ID, ok = newID(out.Housing, func(x Housing) int64 { return x.ID }, h.ID); !ok {
+					return bad("params.id", "housing project %d exists", h.ID)
 				}
 				out.Housing = append(cow(&owned.housing, out.Housing), h)
 			case OpDelayHousing:
@@ -209,15 +203,9 @@ func apply(base *Input, bidx *index, changes []scenario.Change) (*Input, *index,
 				if s.Grid != "" && !grids[s.Grid] {
 					return bad("params.grid", "unknown grid %q", s.Grid)
 				}
-				maxID := int64(0)
-				for _, x := range out.Schools {
-					if x.ID == s.ID && s.ID != 0 {
-						return bad("params.id", "school %d exists", s.ID)
-					}
-					maxID = max(maxID, x.ID)
-				}
-				if s.ID == 0 {
-					s.ID = maxID + 1
+				var ok bool
+				if s.ID, ok = newID(out.Schools, func(x School) int64 { return x.ID }, s.ID); !ok {
+					return bad("params.id", "school %d exists", s.ID)
 				}
 				if nc := p.NewCatchment; nc != nil {
 					if s.Catchment != "" && s.Catchment != nc.Code {
@@ -516,4 +504,20 @@ func Values(r *Result) []scenario.Value {
 	add("", r.Catchments)
 	add("district", r.District)
 	return out
+}
+
+// newID is the id a new item of xs takes: id itself, or one past the
+// largest id in xs when id is 0; ok is false when id is already taken.
+func newID[T any](xs []T, idOf func(T) int64, id int64) (_ int64, ok bool) {
+	maxID := int64(0)
+	for _, x := range xs {
+		if idOf(x) == id && id != 0 {
+			return id, false
+		}
+		maxID = max(maxID, idOf(x))
+	}
+	if id == 0 {
+		id = maxID + 1
+	}
+	return id, true
 }

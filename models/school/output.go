@@ -73,9 +73,7 @@ const LayerName = "school_pressure"
 // LayerSchema is the school_pressure layer's schema: catchment polygons
 // coloured by warning.
 func LayerSchema(synthetic bool) layers.Schema {
-	f := func(name string, t layers.FieldType, zh, en string) layers.Field {
-		return layers.Field{Name: name, Type: t, TitleZH: zh, TitleEN: en}
-	}
+	f := layers.NewField
 	s := layers.Schema{Name: LayerName, TitleZH: "学位供需预警", TitleEN: "School-place pressure", Geometry: layers.MultiPolygon,
 		MinZoom: 10, MaxZoom: 18, Synthetic: synthetic,
 		Description: "projected pupils against seats per catchment for one scenario and year; warning red/orange/yellow/green",
