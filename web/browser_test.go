@@ -602,8 +602,8 @@ func TestBrowser(t *testing.T) {
 
 	// 1. The first view: not blank, panels apart, timing logged.
 	ms := b.open(1920, 1080)
-	t.Logf("navigation → first view drawn (map idle): %.0f ms at 1920×1080; phases (ms since navigation): %v",
-		ms, eval[map[string]float64](b, `window.onemap.timings`))
+	t.Logf("navigation → first view drawn (map idle): %.0f ms at 1920×1080 in %d frames; phases (ms since navigation): %v",
+		ms, eval[int](b, `window.onemap.firstViewFrames`), eval[map[string]float64](b, `window.onemap.timings`))
 	// A repeat visit in the same browser profile, as a wall's browser
 	// reopens the page after a restart or a network blip: its HTTP, code
 	// and shader caches are warm. (The first visit above is a brand-new
@@ -854,6 +854,34 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("1920×1080 with the resource panel: %s", o)
 	}
 	b.screenshot("onemap-siting-1920x1080.png")
+
+	// The page builds its map without MapLibre's style validation (a long
+	// task on every start); the style it has built by now, the fire desk's
+	// and the siting's layers included, is validated here, and a broken
+	// layer shows that the check sees errors.
+	validate := func(broken bool) []string {
+		return eval[[]string](b, fmt.Sprintf(`import('/static/vendor/maplibre-gl/maplibre-gl.mjs').then((ml) => new Promise((resolve) => {
+			const style = window.onemap.map.getStyle();
+			if (%t) style.layers.push({id: 'broken', type: 'circle', source: 'onemap', 'source-layer': 'hazards', paint: {'circle-radius': 'big'}});
+			const div = document.createElement('div');
+			div.style.cssText = 'position:fixed;left:0;top:0;width:32px;height:32px;visibility:hidden';
+			document.body.append(div);
+			const errors = [];
+			const m = new ml.Map({container: div, style, validateStyle: true, attributionControl: false});
+			let ended = false;
+			const done = () => { if (ended) return; ended = true; m.remove(); div.remove(); resolve(errors); };
+			// A style that fails validation never loads; its errors come at once.
+			m.on('error', (e) => { errors.push(String((e.error && e.error.message) || e)); setTimeout(done, 0); });
+			m.once('style.load', done);
+			setTimeout(done, 10000);
+		}))`, broken))
+	}
+	if errs := validate(false); len(errs) > 0 {
+		t.Errorf("the page's style does not validate: %v", errs)
+	}
+	if errs := validate(true); len(errs) == 0 {
+		t.Error("a broken layer passed MapLibre's style validation: the check above cannot fail")
+	}
 
 	lap("resources and suggested sites")
 

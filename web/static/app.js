@@ -114,8 +114,16 @@ const el = (tag, attrs = {}, ...kids) => {
   for (const kid of kids.flat()) if (kid !== null && kid !== undefined) e.append(kid.nodeType ? kid : String(kid));
   return e;
 };
-const fmt = (n, digits = 0) => (n === undefined || n === null || Number.isNaN(n) ? '–' :
-  Number(n).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-US', {maximumFractionDigits: digits}));
+// fmt writes a number as zh-CN and en-US both do (1,234,567.8, at most
+// digits decimals). By hand: the first Intl number format costs the
+// page's start-up ~16 ms on a slow machine, on the way to the first view.
+const fmt = (n, digits = 0) => {
+  if (n === undefined || n === null || Number.isNaN(n)) return '–';
+  const [whole, frac] = Math.abs(Number(n)).toFixed(digits).split('.');
+  const sign = Number(n) < 0 && /[1-9]/.test(whole + (frac || '')) ? '-' : '';
+  const f = (frac || '').replace(/0+$/, '');
+  return sign + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (f ? '.' + f : '');
+};
 const unitName = (u) => (state.lang === 'en' && u.name_en ? u.name_en : u.name) || u.code;
 const layerTitle = (name) => { const s = state.schemas.get(name); return s ? L(s.title_zh, s.title_en) : name; };
 
@@ -247,6 +255,14 @@ async function start() {
   }
   state.labelLang = state.lang;
 
+  // The style's ground colour is painted by the page (CSS) under a
+  // transparent map: in software WebGL a full-screen fill costs every
+  // frame ~9 ms and the first frame a shader program.
+  const ground = style.layers.findIndex((l) => l.type === 'background');
+  if (ground >= 0) {
+    $('#map').style.backgroundColor = style.layers[ground].paint['background-color'];
+    style.layers.splice(ground, 1);
+  }
   const bounds = config.bounds;
   map = new maplibregl.Map({
     container: 'map',
@@ -261,7 +277,11 @@ async function start() {
     dragRotate: false,
     pitchWithRotate: false,
     maxZoom: zoomAt(19),
+    // The style is validated by the browser test (a long task of ~30 ms
+    // on every start otherwise).
+    validateStyle: false,
   });
+  drawFirstViewWhole(map, Object.keys(style.sources), 3000);
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({showCompass: false}), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({unit: 'metric'}), 'bottom-left');
@@ -279,8 +299,14 @@ async function start() {
     // grid hierarchy (an OSM extract) still shows its map.
     drillTo(null, {fit: false}).then(() => { mark('choropleth'); done(); }, (err) => { report(err); done(); });
   });
+  // Frames drawn until the first view is whole (see drawFirstViewWhole).
+  let frames = 0;
+  const countFrame = () => { frames++; };
+  map.on('render', countFrame);
   map.once('load', () => {
     mark('load');
+    map.off('render', countFrame);
+    window.onemap.firstViewFrames = frames;
     map.once('idle', () => {
       // Navigation → every tile of the first view loaded and drawn (Performance API).
       window.onemap.firstIdleMs = performance.now();
@@ -321,13 +347,42 @@ function styleLayersOf(name) {
   return styleIndex().filter((l) => l.metadata && l.metadata['onemap:layer'] === name);
 }
 
-// addPageLayers adds the page's own drawing to the style before the map
-// starts, so that no tile is laid out twice: the dispatch routes, teams and
-// incident, from a GeoJSON source the fire desk fills.
+// drawFirstViewWhole holds the map's frames after its first (which asks
+// for the tiles) until every tile of the first view is loaded, or maxMs
+// has passed: the wall shows the view whole, not tile by tile. Without a
+// GPU each frame costs ~100 ms of this thread, and the worker laying out
+// the remaining tiles waits on this thread for glyphs, so frames of
+// half-loaded views delay the whole one.
+function drawFirstViewWhole(map, sources, maxMs) {
+  let first = 'waiting'; // → 'asked' (MapLibre's first frame is asked for) → 'drawn'
+  let held = false;
+  map.triggerRepaint = () => {
+    if (first === 'waiting' && map.style) {
+      Object.getPrototypeOf(map).triggerRepaint.call(map);
+      first = 'asked';
+      // Called after MapLibre's frame in the same animation frame.
+      requestAnimationFrame(() => { first = 'drawn'; check(); });
+    } else {
+      held = true;
+    }
+  };
+  const release = () => {
+    if (!Object.hasOwn(map, 'triggerRepaint')) return;
+    delete map.triggerRepaint;
+    clearTimeout(timer);
+    map.off('sourcedata', check);
+    if (held) map.triggerRepaint();
+  };
+  const check = () => {
+    if (first === 'drawn' && map.areTilesLoaded() && sources.every((id) => map.isSourceLoaded(id))) release();
+  };
+  map.on('sourcedata', check);
+  const timer = setTimeout(release, maxMs);
+}
+
+// addPageLayers adds the page's own layers over the served tiles to the
+// style before the map starts, so that no tile is laid out twice.
 function addPageLayers(style) {
-  style.sources.dispatch = {type: 'geojson', data: emptyFC()};
-  style.sources.siting = {type: 'geojson', data: emptyFC()};
-  const kind = (k) => ['==', ['get', 'kind'], k];
   const served = new Set((style.metadata && style.metadata['onemap:layers']) || []);
   const at = (pred) => { const i = style.layers.findIndex(pred); return i < 0 ? style.layers.length : i; };
   const level = ['==', ['get', 'level'], state.school.level];
@@ -378,37 +433,57 @@ function addPageLayers(style) {
     if (l.type === 'fill') l.paint['fill-color'] = ['coalesce', ['feature-state', 'warn'], l.paint['fill-color']];
     if (l.type === 'line') l.paint['line-color'] = ['coalesce', ['feature-state', 'warn'], l.paint['line-color']];
   }
-  style.layers.push(
-    {id: 'siting-link', type: 'line', source: 'siting', filter: kind('link'),
+  return style;
+}
+
+// pageSource is the GeoJSON source the page draws name ('dispatch': the
+// fire desk's routes, teams and incident; 'siting': suggested sites),
+// added with its layers on first use: an empty source in the first view
+// would cost it a frame.
+function pageSource(name) {
+  if (!map || !state.styleReady) return null;
+  if (!map.getSource(name)) {
+    map.addSource(name, {type: 'geojson', data: emptyFC()});
+    // Sites under the desk's routes, both over everything else.
+    const before = name === 'siting' && map.getLayer('dispatch-route-casing') ? 'dispatch-route-casing' : undefined;
+    for (const l of scaleStyle({layers: PAGE_LAYERS[name]()}, state.scale).layers) map.addLayer(l, before);
+    styleIndexCache = null;
+  }
+  return map.getSource(name);
+}
+
+const isKind = (k) => ['==', ['get', 'kind'], k];
+const PAGE_LAYERS = {
+  siting: () => [
+    {id: 'siting-link', type: 'line', source: 'siting', filter: isKind('link'),
       paint: {'line-color': ['get', 'color'], 'line-width': 1.3, 'line-opacity': 0.75}},
     // Proposed sites are rings (the fire desk's teams are filled discs).
-    {id: 'siting-site-halo', type: 'circle', source: 'siting', filter: kind('site'),
+    {id: 'siting-site-halo', type: 'circle', source: 'siting', filter: isKind('site'),
       paint: {'circle-radius': 22, 'circle-color': ['get', 'color'], 'circle-opacity': 0.25, 'circle-blur': 0.35}},
-    {id: 'siting-site', type: 'circle', source: 'siting', filter: kind('site'),
+    {id: 'siting-site', type: 'circle', source: 'siting', filter: isKind('site'),
       paint: {'circle-radius': 13, 'circle-color': '#0a0f1a', 'circle-stroke-color': ['get', 'color'], 'circle-stroke-width': 3.5},
       metadata: {'onemap:role': 'site'}},
-    {id: 'siting-site-rank', type: 'symbol', source: 'siting', filter: kind('site'),
+    {id: 'siting-site-rank', type: 'symbol', source: 'siting', filter: isKind('site'),
       layout: {'text-field': ['to-string', ['get', 'rank']], 'text-font': ['DejaVu Sans Book'], 'text-size': 15, 'text-allow-overlap': true, 'text-ignore-placement': true},
-      paint: {'text-color': ['get', 'color']}});
-  style.layers.push(
-    {id: 'dispatch-route-casing', type: 'line', source: 'dispatch', filter: kind('route'),
+      paint: {'text-color': ['get', 'color']}}],
+  dispatch: () => [
+    {id: 'dispatch-route-casing', type: 'line', source: 'dispatch', filter: isKind('route'),
       layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
       paint: {'line-color': '#05080f', 'line-width': 8, 'line-opacity': 0.8}},
-    {id: 'dispatch-route', type: 'line', source: 'dispatch', filter: kind('route'),
+    {id: 'dispatch-route', type: 'line', source: 'dispatch', filter: isKind('route'),
       layout: {'line-join': 'round', 'line-cap': 'round', 'line-sort-key': ['-', 10, ['get', 'rank']]},
       paint: {'line-color': ['get', 'color'], 'line-width': ['case', ['==', ['get', 'rank'], 1], 5, 3.5],
         'line-dasharray': ['case', ['get', 'straight'], ['literal', [2, 1.5]], ['literal', [1, 0]]]}},
-    {id: 'dispatch-unit', type: 'circle', source: 'dispatch', filter: kind('unit'),
+    {id: 'dispatch-unit', type: 'circle', source: 'dispatch', filter: isKind('unit'),
       paint: {'circle-radius': 11, 'circle-color': ['get', 'color'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2}},
-    {id: 'dispatch-unit-rank', type: 'symbol', source: 'dispatch', filter: kind('unit'),
+    {id: 'dispatch-unit-rank', type: 'symbol', source: 'dispatch', filter: isKind('unit'),
       layout: {'text-field': ['to-string', ['get', 'rank']], 'text-font': ['DejaVu Sans Book'], 'text-size': 13, 'text-allow-overlap': true},
       paint: {'text-color': '#05080f'}},
-    {id: 'dispatch-incident-halo', type: 'circle', source: 'dispatch', filter: kind('incident'),
+    {id: 'dispatch-incident-halo', type: 'circle', source: 'dispatch', filter: isKind('incident'),
       paint: {'circle-radius': 22, 'circle-color': '#ff3b30', 'circle-opacity': 0.3, 'circle-blur': 0.3}},
-    {id: 'dispatch-incident', type: 'circle', source: 'dispatch', filter: kind('incident'),
-      paint: {'circle-radius': 8, 'circle-color': '#ff3b30', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3}});
-  return style;
-}
+    {id: 'dispatch-incident', type: 'circle', source: 'dispatch', filter: isKind('incident'),
+      paint: {'circle-radius': 8, 'circle-color': '#ff3b30', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3}}],
+};
 
 function firstLabelLayer() {
   const l = styleIndex().find((x) => x.type === 'symbol');
@@ -946,10 +1021,10 @@ function renderDispatch() {
     });
   }
   if (d && d.incident) features.push({type: 'Feature', geometry: {type: 'Point', coordinates: d.snapped || d.incident}, properties: {kind: 'incident'}});
-  const src = map && map.getSource('dispatch');
   // Every setData lays the source out again and costs a frame: an empty
   // desk is not redrawn empty.
-  if (src && (features.length || state.dispatchDrawn)) src.setData({type: 'FeatureCollection', features});
+  const src = features.length || state.dispatchDrawn ? pageSource('dispatch') : null;
+  if (src) src.setData({type: 'FeatureCollection', features});
   state.dispatchDrawn = features.length > 0;
   if (d && !d.loading && features.length > 1) {
     const b = new maplibregl.LngLatBounds();
@@ -1536,7 +1611,7 @@ function setSiting(ans, d) {
     }
   }
   showLayers(['siting-grid-line'], R.siteGrids.length > 0);
-  const src = map && map.getSource('siting');
+  const src = features.length || (map && map.getSource('siting')) ? pageSource('siting') : null;
   if (src) src.setData({type: 'FeatureCollection', features});
   if (features.length) {
     const b = new maplibregl.LngLatBounds();
@@ -1640,9 +1715,16 @@ function setLanguage(lang) {
   else renderResource();
 }
 
+// tick shows the wall clock: 2026/11/22 08:30:05 in Chinese, 22/11/2026,
+// 08:30:05 in English (formatted by hand: the first Intl date format
+// costs the page's start-up ~30 ms on a slow machine).
 function tick() {
   const d = new Date();
-  $('#clock').textContent = d.toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', {hour12: false});
+  const p = (n) => String(n).padStart(2, '0');
+  const time = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  $('#clock').textContent = state.lang === 'zh'
+    ? `${d.getFullYear()}/${d.getMonth() + 1}/${d.getDate()} ${time}`
+    : `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}, ${time}`;
 }
 
 // report shows a failure to the operator without throwing it at the console
