@@ -602,8 +602,9 @@ func TestBrowser(t *testing.T) {
 
 	// 1. The first view: not blank, panels apart, timing logged.
 	ms := b.open(1920, 1080)
+	frames := eval[int](b, `window.onemap.firstViewFrames`)
 	t.Logf("navigation → first view drawn (map idle): %.0f ms at 1920×1080 in %d frames; phases (ms since navigation): %v",
-		ms, eval[int](b, `window.onemap.firstViewFrames`), eval[map[string]float64](b, `window.onemap.timings`))
+		ms, frames, eval[map[string]float64](b, `window.onemap.timings`))
 	// A repeat visit in the same browser profile, as a wall's browser
 	// reopens the page after a restart or a network blip: its HTTP, code
 	// and shader caches are warm. (The first visit above is a brand-new

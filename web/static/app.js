@@ -281,7 +281,7 @@ async function start() {
     // on every start otherwise).
     validateStyle: false,
   });
-  drawFirstViewWhole(map, Object.keys(style.sources), 3000);
+  skipUnstyledSky(map, style);
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({showCompass: false}), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({unit: 'metric'}), 'bottom-left');
@@ -299,7 +299,7 @@ async function start() {
     // grid hierarchy (an OSM extract) still shows its map.
     drillTo(null, {fit: false}).then(() => { mark('choropleth'); done(); }, (err) => { report(err); done(); });
   });
-  // Frames drawn until the first view is whole (see drawFirstViewWhole).
+  // Frames drawn until every tile of the first view is in.
   let frames = 0;
   const countFrame = () => { frames++; };
   map.on('render', countFrame);
@@ -347,37 +347,16 @@ function styleLayersOf(name) {
   return styleIndex().filter((l) => l.metadata && l.metadata['onemap:layer'] === name);
 }
 
-// drawFirstViewWhole holds the map's frames after its first (which asks
-// for the tiles) until every tile of the first view is loaded, or maxMs
-// has passed: the wall shows the view whole, not tile by tile. Without a
-// GPU each frame costs ~100 ms of this thread, and the worker laying out
-// the remaining tiles waits on this thread for glyphs, so frames of
-// half-loaded views delay the whole one.
-function drawFirstViewWhole(map, sources, maxMs) {
-  let first = 'waiting'; // → 'asked' (MapLibre's first frame is asked for) → 'drawn'
-  let held = false;
-  map.triggerRepaint = () => {
-    if (first === 'waiting' && map.style) {
-      Object.getPrototypeOf(map).triggerRepaint.call(map);
-      first = 'asked';
-      // Called after MapLibre's frame in the same animation frame.
-      requestAnimationFrame(() => { first = 'drawn'; check(); });
-    } else {
-      held = true;
-    }
-  };
-  const release = () => {
-    if (!Object.hasOwn(map, 'triggerRepaint')) return;
-    delete map.triggerRepaint;
-    clearTimeout(timer);
-    map.off('sourcedata', check);
-    if (held) map.triggerRepaint();
-  };
-  const check = () => {
-    if (first === 'drawn' && map.areTilesLoaded() && sources.every((id) => map.isSourceLoaded(id))) release();
-  };
-  map.on('sourcedata', check);
-  const timer = setTimeout(release, maxMs);
+// skipUnstyledSky stops MapLibre drawing a sky the style does not have.
+// MapLibre 6 draws one (a transparent full-screen quad) in every frame
+// even then, though it meant to skip it (maplibre-gl-js#3645); without a
+// GPU it costs ~15 ms a frame, and its shader program the first frame.
+// The frame is the same to the pixel without it (measured). If a later
+// MapLibre renames these internals, nothing changes.
+function skipUnstyledSky(map, style) {
+  const painter = map.painter;
+  if (style.sky || !painter || !painter.drawFunctions || typeof painter.drawFunctions.sky !== 'function') return;
+  painter.drawFunctions = {...painter.drawFunctions, sky: () => {}};
 }
 
 // addPageLayers adds the page's own layers over the served tiles to the
