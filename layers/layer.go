@@ -56,6 +56,14 @@ type Schema struct {
 	// Synthetic is true for generated demo data; the page shows a badge for it.
 	Synthetic   bool   `json:"synthetic"`
 	Attribution string `json:"attribution,omitempty"`
+	// Labels asks vector tiles of a polygon layer for a companion point
+	// layer (tiles.LabelLayer) with one point per feature, where its label
+	// goes, in the one tile that holds the point: a polygon spanning
+	// several tiles then gets one label, not one per tile. The points are
+	// in tiles from LabelMinZoom (and MinZoom) on: below, a fine level's
+	// names are not drawn, and thousands of points would weigh on the tile.
+	Labels       bool `json:"labels,omitempty"`
+	LabelMinZoom int  `json:"label_minzoom,omitempty"`
 }
 
 // Field returns the named field and whether the schema has it.

@@ -55,10 +55,10 @@ func ThematicSchemas(synthetic bool) []Schema {
 	s := []Schema{
 		{Name: Water, TitleZH: "水系", TitleEN: "Water", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18,
 			Fields: []Field{NewField("name", String, "名称", "Name"), NewField("kind", String, "类型", "Kind")}},
-		{Name: Districts, TitleZH: "区", TitleEN: "District", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18, Fields: adminFields(false)},
-		{Name: Streets, TitleZH: "街道", TitleEN: "Streets", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18, Fields: adminFields(true)},
-		{Name: Communities, TitleZH: "社区", TitleEN: "Communities", Geometry: MultiPolygon, MinZoom: 10, MaxZoom: 18, Fields: adminFields(true)},
-		{Name: Grids, TitleZH: "网格", TitleEN: "Grids", Geometry: MultiPolygon, MinZoom: 12, MaxZoom: 18, Fields: adminFields(true)},
+		{Name: Districts, TitleZH: "区", TitleEN: "District", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18, Fields: adminFields(false), Labels: true},
+		{Name: Streets, TitleZH: "街道", TitleEN: "Streets", Geometry: MultiPolygon, MinZoom: 8, MaxZoom: 18, Fields: adminFields(true), Labels: true},
+		{Name: Communities, TitleZH: "社区", TitleEN: "Communities", Geometry: MultiPolygon, MinZoom: 10, MaxZoom: 18, Fields: adminFields(true), Labels: true, LabelMinZoom: 12},
+		{Name: Grids, TitleZH: "网格", TitleEN: "Grids", Geometry: MultiPolygon, MinZoom: 12, MaxZoom: 18, Fields: adminFields(true), Labels: true, LabelMinZoom: 14},
 		{Name: Buildings, TitleZH: "建筑", TitleEN: "Buildings", Geometry: Polygon, MinZoom: 14, MaxZoom: 18, Fields: []Field{
 			NewField("address_code", String, "地址编码", "Address code"),
 			NewField("use", String, "用途", "Use"),

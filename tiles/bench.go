@@ -151,8 +151,13 @@ func BenchPostGIS(ctx context.Context, pool *pgxpool.Pool, cat *layers.Catalog, 
 		srcs := make([]Source, len(resolved[i]))
 		schemas := make([]layers.Schema, len(resolved[i]))
 		for j, l := range resolved[i] {
-			srcs[j] = Source{Schema: l.Schema, Snapshot: l.Snapshot()}
-			schemas[j] = l.Schema
+			// The same layers on both sides: the label points onemap adds
+			// to a labelled layer's tiles have no counterpart in the tables
+			// ST_AsMVT reads, so they are left out of the comparison.
+			s := l.Schema
+			s.Labels = false
+			srcs[j] = Source{Schema: s, Snapshot: l.Snapshot()}
+			schemas[j] = s
 		}
 		name := strings.Join(set, ",")
 		for _, t := range list {

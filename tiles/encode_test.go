@@ -61,6 +61,12 @@ func TestEncodeMatchesOrb(t *testing.T) {
 				if l := DefaultOptions().layer(p, src, 0); len(l.features) > 0 {
 					ls = append(ls, l)
 				}
+				if !src.Schema.Labels || int(tile.Z) < src.Schema.LabelMinZoom {
+					continue
+				}
+				if l := DefaultOptions().labels(p, src); len(l.features) > 0 {
+					ls = append(ls, l)
+				}
 			}
 			if len(ls) == 0 {
 				continue

@@ -20,6 +20,7 @@ const maxLat = 85.05112877980659
 // (ties to even, as PostGIS's grid snapping).
 type projector struct {
 	z           int
+	extent      float64 // the tile's width in tile units
 	scale       float64 // tile units per world width
 	x0, y0      float64 // the tile's origin in world tile units
 	clipBox     orb.Bound
@@ -114,11 +115,12 @@ func (p *projector) alloc(n int) []orb.Point { return p.s.points.alloc(n) }
 func newProjector(t maptile.Tile, extent uint32, buffer float64) *projector {
 	e := float64(extent)
 	p := &projector{
-		s:     &scratch{},
-		z:     int(t.Z),
-		scale: e * math.Exp2(float64(t.Z)),
-		x0:    float64(t.X) * e,
-		y0:    float64(t.Y) * e,
+		s:      &scratch{},
+		z:      int(t.Z),
+		extent: e,
+		scale:  e * math.Exp2(float64(t.Z)),
+		x0:     float64(t.X) * e,
+		y0:     float64(t.Y) * e,
 	}
 	p.clipBox = orb.Bound{Min: orb.Point{-buffer, -buffer}, Max: orb.Point{e + buffer, e + buffer}}
 	nw := p.unproject(orb.Point{-buffer, -buffer})

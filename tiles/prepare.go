@@ -33,6 +33,10 @@ type prepared struct {
 	vals   []val // the props' values in field order, for size estimates
 	idSize int   // bytes of the id field
 	attrs  int   // attrSize(vals, idSize)
+	// label is where the feature's label goes (world coordinates), for
+	// the polygons of a layer whose schema asks for labels (hasLabel).
+	label    orb.Point
+	hasLabel bool
 }
 
 // text is a string attribute interned with unique.Make. mvt.Marshal dedupes
@@ -53,7 +57,7 @@ func toWorld(pt orb.Point) orb.Point {
 	return orb.Point{(pt[0] + 180) / 360, 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)}
 }
 
-func prepare(f *layers.Feature, fields []layers.Field) *prepared {
+func prepare(f *layers.Feature, fields []layers.Field, labels bool) *prepared {
 	w := project.Geometry(orb.Clone(f.Geometry), toWorld)
 	pr := &prepared{bound: float4Bound(f.Geometry.Bound()), world: w, wbound: w.Bound(), props: make(geojson.Properties, len(fields))}
 	for _, fd := range fields {
@@ -72,6 +76,9 @@ func prepare(f *layers.Feature, fields []layers.Field) *prepared {
 	}
 	pr.idSize = idSize(pr.id)
 	pr.attrs = attrSize(pr.vals, pr.idSize)
+	if labels {
+		pr.label, pr.hasLabel = labelPoint(w)
+	}
 	return pr
 }
 
@@ -111,6 +118,7 @@ func (s *store) release(x *scratch) {
 type table struct {
 	snap   *layers.Snapshot
 	fields []layers.Field // sorted
+	labels bool           // the schema asks for label points
 	mu     sync.RWMutex
 	m      map[*layers.Feature]*prepared
 	prev   atomic.Pointer[table] // the previous snapshot's, for carrying over
@@ -133,8 +141,8 @@ func (s *store) table(src Source) *table {
 	if s.layers == nil {
 		s.layers = map[string]*table{}
 	}
-	next := &table{snap: snap, fields: sortedFields(src.Schema), m: map[*layers.Feature]*prepared{}}
-	if t != nil && slices.Equal(t.fields, next.fields) {
+	next := &table{snap: snap, fields: sortedFields(src.Schema), labels: src.Schema.Labels, m: map[*layers.Feature]*prepared{}}
+	if t != nil && slices.Equal(t.fields, next.fields) && t.labels == next.labels {
 		t.prev.Store(nil) // keep one generation
 		next.prev.Store(t)
 	}
@@ -144,11 +152,11 @@ func (s *store) table(src Source) *table {
 
 // prepareAll fills out[i] for fs[i]: from the table (one read lock for
 // all), carried over from the previous snapshot's, or made afresh. A nil
-// table prepares afresh with the given fields.
-func (t *table) prepareAll(fs []*layers.Feature, fields []layers.Field, out []*prepared) {
+// table prepares afresh with the given fields and label wish.
+func (t *table) prepareAll(fs []*layers.Feature, fields []layers.Field, labels bool, out []*prepared) {
 	if t == nil {
 		for i, f := range fs {
-			out[i] = prepare(f, fields)
+			out[i] = prepare(f, fields, labels)
 		}
 		return
 	}
@@ -176,7 +184,7 @@ func (t *table) prepareAll(fs []*layers.Feature, fields []layers.Field, out []*p
 			out[i] = prev.m[f]
 		}
 		if out[i] == nil {
-			out[i] = prepare(f, t.fields)
+			out[i] = prepare(f, t.fields, t.labels)
 		}
 	}
 	if prev != nil {

@@ -118,8 +118,13 @@ func checkTile(t *testing.T, b []byte, srcs []Source, tile maptile.Tile) []Layer
 		t.Fatalf("%v: orb decode: %v", tile, err)
 	}
 	schemas := map[string]Source{}
+	labels := map[string]bool{} // label layer names
 	for _, s := range srcs {
 		schemas[s.Schema.Name] = s
+		if s.Schema.Labels {
+			schemas[LabelLayer(s.Schema.Name)] = s
+			labels[LabelLayer(s.Schema.Name)] = true
+		}
 	}
 	lim := 4096 + 64.0
 	for _, l := range got {
@@ -165,6 +170,17 @@ func checkTile(t *testing.T, b []byte, srcs []Source, tile maptile.Tile) []Layer
 				}
 			}
 			b := f.Geometry.Bound()
+			if labels[l.Name] {
+				if int(tile.Z) < s.Schema.LabelMinZoom {
+					t.Errorf("%v: %s below its label zoom %d", tile, l.Name, s.Schema.LabelMinZoom)
+				}
+				// A label is a point in the tile proper (snapped, so the far
+				// edges may be reached).
+				if p, ok := f.Geometry.(orb.Point); !ok || f.Type != PointType || p[0] < 0 || p[1] < 0 || p[0] > 4096 || p[1] > 4096 {
+					t.Errorf("%v: %s/%d: label %v (type %d) is not a point in the tile", tile, l.Name, f.ID, f.Geometry, f.Type)
+				}
+				continue
+			}
 			if b.Min[0] < -64 || b.Min[1] < -64 || b.Max[0] > lim || b.Max[1] > lim {
 				t.Errorf("%v: %s/%d: geometry %v beyond the buffer", tile, l.Name, f.ID, b)
 			}

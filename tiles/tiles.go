@@ -96,10 +96,16 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	}
 	seen := map[string]bool{}
 	for _, s := range srcs {
-		if seen[s.Schema.Name] {
-			return nil, 0, fmt.Errorf("tiles: layer %q requested twice", s.Schema.Name)
+		names := []string{s.Schema.Name}
+		if s.Schema.Labels {
+			names = append(names, LabelLayer(s.Schema.Name))
 		}
-		seen[s.Schema.Name] = true
+		for _, n := range names {
+			if seen[n] {
+				return nil, 0, fmt.Errorf("tiles: layer %q requested twice", n)
+			}
+			seen[n] = true
+		}
 	}
 	p := newProjector(t, o.Extent, o.Buffer)
 	if o.store != nil {
@@ -115,6 +121,13 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 		o.build(p, &pt)
 		if len(pt.l.features) > 0 {
 			parts = append(parts, pt)
+		}
+		if s.Schema.Labels && int(t.Z) >= s.Schema.LabelMinZoom {
+			lp := part{src: s, label: true}
+			o.build(p, &lp)
+			if len(lp.l.features) > 0 {
+				parts = append(parts, lp)
+			}
 		}
 	}
 	if len(parts) == 0 {
@@ -170,12 +183,15 @@ type part struct {
 	level int
 	stuck bool
 	base  *layer // level 0 of a point layer, which thinning filters
+	label bool   // the source's label layer (see labels), never thinned
 }
 
 // build makes the part's layer at its level, and a cheap upper bound of
 // its size (values counted as if all were distinct).
 func (o Options) build(p *projector, pt *part) {
 	switch {
+	case pt.label:
+		pt.l = o.labels(p, pt.src)
 	case pt.base != nil:
 		pt.l = thinPoints(*pt.base, pt.level, p.s)
 	default:
@@ -214,7 +230,7 @@ func (o Options) thin(p *projector, parts []part, measure func(*layer) (int, err
 				break
 			}
 			for i := range parts {
-				if parts[i].level < maxThin && (stubborn || !parts[i].stuck) && (big < 0 || parts[i].size > parts[big].size) {
+				if !parts[i].label && parts[i].level < maxThin && (stubborn || !parts[i].stuck) && (big < 0 || parts[i].size > parts[big].size) {
 					big = i
 				}
 			}
@@ -289,7 +305,7 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	}
 	prs := slices.Grow(p.s.prs[:0], len(found))[:len(found)]
 	p.s.prs = prs
-	prep.prepareAll(found, fields, prs)
+	prep.prepareAll(found, fields, s.Schema.Labels, prs)
 	l.features = p.s.features.alloc(len(found))
 	for _, pr := range prs {
 		if !p.admits(pr.bound) {

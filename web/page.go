@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/tiles"
 )
 
 // static holds the one-map page: index.html, the page's own plain-JS
@@ -301,6 +302,19 @@ func (p *Page) Style(base string) map[string]any {
 		return false
 	})
 	geo = append(geo, focus...)
+	// The names drawn from label points (the grid hierarchy's) are placed
+	// before the others (MapLibre places the topmost label layer first):
+	// each unit has one label, and a station's name must not hide a
+	// street's at the overview.
+	var units []StyleLayer
+	labels = slices.DeleteFunc(labels, func(l StyleLayer) bool {
+		if l.SourceLayer == tiles.LabelLayer(fmt.Sprint(l.Metadata["onemap:layer"])) {
+			units = append(units, l)
+			return true
+		}
+		return false
+	})
+	labels = append(labels, units...)
 	if synthetic {
 		attribution += " · 合成演示数据 synthetic demo data"
 	}
@@ -381,7 +395,13 @@ func styleLabel(s layers.Schema, id, field string, size any, color string, minZo
 	for k, v := range extra {
 		layout[k] = v
 	}
-	return StyleLayer{ID: id, Type: "symbol", Source: "onemap", SourceLayer: s.Name, MinZoom: minZoom, MaxZoom: maxZoom,
+	sourceLayer := s.Name
+	if s.Labels {
+		// One point per feature, in one tile: a polygon's own label would
+		// be drawn once in every tile it spans.
+		sourceLayer = tiles.LabelLayer(s.Name)
+	}
+	return StyleLayer{ID: id, Type: "symbol", Source: "onemap", SourceLayer: sourceLayer, MinZoom: minZoom, MaxZoom: maxZoom,
 		Layout:   layout,
 		Paint:    map[string]any{"text-color": color, "text-halo-color": "rgba(8,12,22,0.9)", "text-halo-width": 1.6},
 		Metadata: map[string]any{"onemap:layer": s.Name, "onemap:role": "label", "onemap:field": field}}

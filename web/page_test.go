@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/tiles"
 	"github.com/onemap/onemap/web"
 )
 
@@ -138,6 +139,15 @@ func TestStyle(t *testing.T) {
 	for i, n := range want {
 		order[n] = i
 	}
+	// The tile layers: the catalog's, and the label points of those whose
+	// schema asks for them, each with the catalog layer it comes from.
+	served := map[string]string{}
+	for _, n := range c.Names() {
+		served[n] = n
+		if l, _ := c.Layer(n); l.Schema.Labels {
+			served[tiles.LabelLayer(n)] = n
+		}
+	}
 	prev := -1
 	for i, l := range s.Layers {
 		if ids[l.ID] {
@@ -150,11 +160,12 @@ func TestStyle(t *testing.T) {
 		if l.Source != "onemap" {
 			t.Errorf("%s: source %q", l.ID, l.Source)
 		}
-		if _, ok := c.Layer(l.SourceLayer); !ok {
+		base, ok := served[l.SourceLayer]
+		if !ok {
 			t.Errorf("%s: source-layer %q is not a layer onemap serves", l.ID, l.SourceLayer)
 		}
-		if l.Metadata["onemap:layer"] != l.SourceLayer {
-			t.Errorf("%s: metadata onemap:layer %v, want %s", l.ID, l.Metadata["onemap:layer"], l.SourceLayer)
+		if l.Metadata["onemap:layer"] != base {
+			t.Errorf("%s: metadata onemap:layer %v, want %s", l.ID, l.Metadata["onemap:layer"], base)
 		}
 		if l.Type == "symbol" {
 			if firstLabel < 0 {

@@ -293,6 +293,13 @@ func NewTileJSON(base string, ls []*layers.Layer) TileJSON {
 			vl.Fields[f.Name] = tileFieldType(f)
 		}
 		tj.VectorLayers = append(tj.VectorLayers, vl)
+		if s.Labels {
+			// One point per feature where its label goes (see tiles.LabelLayer).
+			lv := vl
+			lv.ID, lv.Description = tiles.LabelLayer(s.Name), vl.Description+" · label points"
+			lv.MinZoom = max(s.MinZoom, s.LabelMinZoom)
+			tj.VectorLayers = append(tj.VectorLayers, lv)
+		}
 		titles = append(titles, schemaTitle(s))
 		synthetic = synthetic || s.Synthetic
 		if s.Attribution != "" && !slices.Contains(attributions, s.Attribution) {
