@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -70,34 +69,8 @@ func labelPoint(g orb.Geometry) (orb.Point, bool) {
 // buffer; the left and top edges are in, the right and bottom ones out), so
 // that exactly one tile of a zoom holds each feature's label.
 func (o Options) labels(p *projector, s Source) layer {
-	found := p.s.found[:0]
-	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
-		if f.Geometry != nil {
-			found = append(found, f)
-		}
-		return true
-	})
-	found = p.s.byID(found)
-	defer func() { clear(found); p.s.found = found[:0] }()
-	prep := o.preparer(s)
-	var fields []layers.Field
-	if prep != nil {
-		fields = prep.fields
-	} else {
-		fields = sortedFields(s.Schema)
-	}
-	l := layer{name: LabelLayer(s.Schema.Name)}
-	for _, fd := range fields {
-		l.keys += field(len(fd.Name))
-	}
-	if len(found) == 0 {
-		return l
-	}
-	prs := slices.Grow(p.s.prs[:0], len(found))[:len(found)]
-	p.s.prs = prs
-	prep.prepareAll(found, fields, true, prs)
+	l, prs := o.candidates(p, s, LabelLayer(s.Schema.Name))
 	e := p.extent
-	l.features = p.s.features.alloc(len(found))
 	for _, pr := range prs {
 		if !pr.hasLabel {
 			continue

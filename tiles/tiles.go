@@ -280,6 +280,27 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	if level > 0 {
 		minSize = math.Exp2(float64(level - 1))
 	}
+	l, prs := o.candidates(p, s, s.Schema.Name)
+	for _, pr := range prs {
+		if !p.admits(pr.bound) {
+			continue
+		}
+		g := p.geometry(pr.world, pr.wbound, tol, minSize)
+		if g == nil {
+			continue
+		}
+		l.features = append(l.features, feature{geom: g, pr: pr, gsize: geomSize(g)})
+	}
+	if level > 0 {
+		return thinPoints(l, level, p.s)
+	}
+	return l
+}
+
+// candidates starts the tile's layer name from the source: the features
+// the R-tree finds for the buffered tile, in id order and prepared, and a
+// layer with its keys' size and room for a feature each.
+func (o Options) candidates(p *projector, s Source, name string) (layer, []*prepared) {
 	found := p.s.found[:0]
 	s.Snapshot.Search(p.searchBound, func(f *layers.Feature) bool {
 		if f.Geometry != nil {
@@ -296,31 +317,18 @@ func (o Options) layer(p *projector, s Source, level int) layer {
 	} else {
 		fields = sortedFields(s.Schema)
 	}
-	l := layer{name: s.Schema.Name}
+	l := layer{name: name}
 	for _, fd := range fields {
 		l.keys += field(len(fd.Name))
 	}
 	if len(found) == 0 {
-		return l
+		return l, nil
 	}
 	prs := slices.Grow(p.s.prs[:0], len(found))[:len(found)]
 	p.s.prs = prs
 	prep.prepareAll(found, fields, s.Schema.Labels, prs)
 	l.features = p.s.features.alloc(len(found))
-	for _, pr := range prs {
-		if !p.admits(pr.bound) {
-			continue
-		}
-		g := p.geometry(pr.world, pr.wbound, tol, minSize)
-		if g == nil {
-			continue
-		}
-		l.features = append(l.features, feature{geom: g, pr: pr, gsize: geomSize(g)})
-	}
-	if level > 0 {
-		return thinPoints(l, level, p.s)
-	}
-	return l
+	return l, prs
 }
 
 // byID sorts fs by id (ids are unique in a snapshot). Ids below 2^40
