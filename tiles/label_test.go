@@ -107,3 +107,28 @@ func TestLabelsOncePerZoom(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelsPreparedStore renders the same snapshot with and without label
+// points through one store: each render has them exactly when its schema
+// asks.
+func TestLabelsPreparedStore(t *testing.T) {
+	cat := demoCatalog(t)
+	src := catalogSources(cat, layers.Streets)[0]
+	opts := DefaultOptions().Prepared()
+	tile := maptile.At(demoBound(cat).Center(), 12)
+	for _, labels := range []bool{false, true, false, true} {
+		s := src
+		s.Schema.Labels = labels
+		raw, err := opts.Render([]Source{s}, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, l := range checkTile(t, raw, []Source{s}, tile) {
+			got = got || l.Name == LabelLayer(layers.Streets)
+		}
+		if got != labels {
+			t.Errorf("labels %v: label layer in the tile: %v", labels, got)
+		}
+	}
+}

@@ -126,14 +126,15 @@ type table struct {
 
 // table returns the table for the layer's snapshot, or nil when the
 // snapshot is older than the one the store follows (a render still
-// running after an edit prepares without keeping).
+// running after an edit prepares without keeping) or is that one with
+// another wish for label points.
 func (s *store) table(src Source) *table {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name, snap := src.Schema.Name, src.Snapshot
 	t := s.layers[name]
 	switch {
-	case t != nil && t.snap == snap:
+	case t != nil && t.snap == snap && t.labels == src.Schema.Labels:
 		return t
 	case t != nil && snap.Version() <= t.snap.Version():
 		return nil
