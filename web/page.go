@@ -263,7 +263,7 @@ type StyleLayer struct {
 func (p *Page) Style(base string) map[string]any {
 	names := p.layerOrder()
 	sources := map[string]any{}
-	var geo, labels []StyleLayer
+	var geo, labels, units []StyleLayer
 	geo = append(geo, StyleLayer{ID: "background", Type: "background", Paint: map[string]any{"background-color": "#0a0f1a"}})
 	if p.cfg.BasemapURL != "" {
 		src := map[string]any{"type": "raster", "tileSize": 256}
@@ -290,7 +290,11 @@ func (p *Page) Style(base string) map[string]any {
 		}
 		g, lb := layerStyle(l.Schema)
 		geo = append(geo, g...)
-		labels = append(labels, lb...)
+		if l.Schema.Labels {
+			units = append(units, lb...)
+		} else {
+			labels = append(labels, lb...)
+		}
 	}
 	// The drill-down outline goes above every area fill, under the labels.
 	var focus []StyleLayer
@@ -306,14 +310,6 @@ func (p *Page) Style(base string) map[string]any {
 	// before the others (MapLibre places the topmost label layer first):
 	// each unit has one label, and a station's name must not hide a
 	// street's at the overview.
-	var units []StyleLayer
-	labels = slices.DeleteFunc(labels, func(l StyleLayer) bool {
-		if l.SourceLayer == tiles.LabelLayer(fmt.Sprint(l.Metadata["onemap:layer"])) {
-			units = append(units, l)
-			return true
-		}
-		return false
-	})
 	labels = append(labels, units...)
 	if synthetic {
 		attribution += " · 合成演示数据 synthetic demo data"
