@@ -1,5 +1,7 @@
-// Package data holds the SQL schema of onemap's PostGIS tables and the
-// deterministic generator of the embedded demo district.
+// Package data holds the district as onemap models it: the thematic layers
+// and the non-spatial tables (population by age, births, catchments,
+// enrolment, housing) the models read. Sources fill a District: the demo
+// generator (data/demo), PostGIS (layers/postgis) and OSM (layers/osm).
 package data
 
 import "github.com/onemap/onemap/layers"
@@ -77,4 +79,12 @@ type HousingProject struct {
 	Lat        float64        `json:"lat"`
 	Dwellings  map[string]int `json:"dwellings"` // by type: commodity | affordable | rental
 	Completion int            `json:"completion_year"`
+}
+
+// Put stores every thematic layer of d in c (schemas from
+// layers.ThematicSchemas(d.Synthetic)); a layer d lacks is stored empty.
+func (d *District) Put(c *layers.Catalog) {
+	for _, s := range layers.ThematicSchemas(d.Synthetic) {
+		c.Put(s, d.Layers[s.Name])
+	}
 }

@@ -6,14 +6,14 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 )
 
 func demoLocator(tb testing.TB) (*Locator, orb.Bound) {
 	tb.Helper()
 	c := layers.NewCatalog()
-	data.Generate(data.DemoOptions{Seed: data.DefaultSeed}).Put(c)
+	demo.Generate(demo.Options{Seed: demo.DefaultSeed}).Put(c)
 	l, err := NewLocator(c)
 	if err != nil {
 		tb.Fatal(err)
@@ -26,7 +26,7 @@ func demoLocator(tb testing.TB) (*Locator, orb.Bound) {
 // grid_code against the locator, and that the hierarchy nests.
 func TestLocateDemoAgreesWithGridCodes(t *testing.T) {
 	c := layers.NewCatalog()
-	data.Generate(data.DemoOptions{Seed: data.DefaultSeed}).Put(c)
+	demo.Generate(demo.Options{Seed: demo.DefaultSeed}).Put(c)
 	l, err := NewLocator(c)
 	if err != nil {
 		t.Fatal(err)

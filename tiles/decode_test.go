@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 
-	"github.com/onemap/onemap/data/refdata"
+	"github.com/onemap/onemap/internal/refdata"
 )
 
 // knownInconsistent lists fixtures whose info.json contradicts another

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/onemap/onemap/data"
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/data/demo"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/paulmach/orb"
@@ -18,8 +19,8 @@ import (
 )
 
 // demo generates the embedded demo district once for all tests here.
-var demo = sync.OnceValues(func() (*data.District, *layers.Catalog) {
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+var demoData = sync.OnceValues(func() (*data.District, *layers.Catalog) {
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	cat := layers.NewCatalog()
 	d.Put(cat)
 	return d, cat
@@ -27,7 +28,7 @@ var demo = sync.OnceValues(func() (*data.District, *layers.Catalog) {
 
 func demoCatalog(t testing.TB) *layers.Catalog {
 	t.Helper()
-	_, cat := demo()
+	_, cat := demoData()
 	return cat
 }
 
@@ -99,7 +100,7 @@ func demoInPostGIS(t *testing.T) (context.Context, *pgtest.DB, *layers.Catalog) 
 	db := pgtest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	d, cat := demo()
+	d, cat := demoData()
 	if err := postgis.Migrate(ctx, db.Pool); err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/web"
 )
@@ -179,7 +179,7 @@ type server struct {
 func startServer(t *testing.T) *server {
 	t.Helper()
 	c := layers.NewCatalog()
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	d.Put(c)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Exactly the routes `onemap serve` builds. The page is opened once

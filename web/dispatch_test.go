@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/models/dispatch"
 	"github.com/paulmach/orb"
@@ -18,7 +18,7 @@ import (
 
 func dispatchServer(t *testing.T) (*httptest.Server, *layers.Catalog) {
 	t.Helper()
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	cat := layers.NewCatalog()
 	for _, s := range layers.ThematicSchemas(true) {
 		cat.Put(s, d.Layers[s.Name])

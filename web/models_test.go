@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/models/demand"
 	"github.com/onemap/onemap/models/scenario"
@@ -25,7 +26,7 @@ var (
 )
 
 func demoDistrict() *data.District {
-	demoOnce.Do(func() { demoDist = data.Generate(data.DemoOptions{Seed: data.DefaultSeed}) })
+	demoOnce.Do(func() { demoDist = demo.Generate(demo.Options{Seed: demo.DefaultSeed}) })
 	return demoDist
 }
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/osm"
 	"github.com/onemap/onemap/layers/postgis"
@@ -25,7 +25,7 @@ import (
 func load(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	db := fs.String("db", envOr("ONEMAP_DB", ""), "PostGIS URL (ONEMAP_DB)")
-	seed := fs.Int64("seed", data.DefaultSeed, "demo district seed")
+	seed := fs.Int64("seed", demo.DefaultSeed, "demo district seed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 		return usagef("--db URL (or ONEMAP_DB) is required")
 	}
 	start := time.Now()
-	d := data.Generate(data.DemoOptions{Seed: *seed})
+	d := demo.Generate(demo.Options{Seed: *seed})
 	if err := postgis.Load(ctx, *db, d); err != nil {
 		return err
 	}

@@ -9,16 +9,15 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/onemap/onemap/data/demo"
 	"github.com/paulmach/orb/geojson"
-
-	"github.com/onemap/onemap/data"
 )
 
 // gen writes the demo district as one GeoJSON file per layer plus
 // tables.json, for QGIS or scripts.
 func gen(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	seed := fs.Int64("seed", data.DefaultSeed, "generator seed (same seed, same bytes)")
+	seed := fs.Int64("seed", demo.DefaultSeed, "generator seed (same seed, same bytes)")
 	out := fs.String("out", "", "directory to write into (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -29,7 +28,7 @@ func gen(args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	d := data.Generate(data.DemoOptions{Seed: *seed})
+	d := demo.Generate(demo.Options{Seed: *seed})
 	names := make([]string, 0, len(d.Layers))
 	for n := range d.Layers {
 		names = append(names, n)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/onemap/onemap/web"
@@ -37,7 +38,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.basemap, "basemap", envOr("ONEMAP_BASEMAP_URL", ""), "optional external raster basemap URL template for networks that have one (ONEMAP_BASEMAP_URL)")
 	fs.StringVar(&c.logLevel, "log-level", envOr("ONEMAP_LOG_LEVEL", "info"), "debug|info|warn|error (ONEMAP_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", envOr("ONEMAP_LOG_FORMAT", "text"), "text|json (ONEMAP_LOG_FORMAT)")
-	fs.Int64Var(&c.seed, "seed", data.DefaultSeed, "seed of the generated demo district")
+	fs.Int64Var(&c.seed, "seed", demo.DefaultSeed, "seed of the generated demo district")
 	fs.Float64Var(&c.circleRadius, "circle-radius", 2000, "radius in metres of the placeholder fire circles before the road network replaces them")
 	return c
 }
@@ -134,7 +135,7 @@ func newApp(ctx context.Context, cfg *serveConfig, tokens web.Tokens, log *slog.
 		a.source = "osm:" + cfg.osm
 	default:
 		start := time.Now()
-		d = data.Generate(data.DemoOptions{Seed: cfg.seed, CircleRadiusM: cfg.circleRadius})
+		d = demo.Generate(demo.Options{Seed: cfg.seed, CircleRadiusM: cfg.circleRadius})
 		d.Put(a.catalog)
 		a.source = "demo"
 		log.Info("demo district generated", "seed", cfg.seed, "ms", time.Since(start).Milliseconds())

@@ -16,8 +16,8 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/onemap/onemap/data"
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/data/demo"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/web"
 )
@@ -39,7 +39,7 @@ func startApp(t *testing.T, cfg *serveConfig) *httptest.Server {
 }
 
 func defaultConfig() *serveConfig {
-	return &serveConfig{seed: data.DefaultSeed, circleRadius: 2000}
+	return &serveConfig{seed: demo.DefaultSeed, circleRadius: 2000}
 }
 
 // tileIDs fetches a tile of one layer and returns its feature ids.
@@ -104,7 +104,7 @@ func eventually(t *testing.T, what string, cond func() bool) time.Duration {
 func TestLiveEditsReachTilesAndFeatures(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
-	if err := postgis.Load(ctx, db.URL, data.Generate(data.DemoOptions{Seed: data.DefaultSeed})); err != nil {
+	if err := postgis.Load(ctx, db.URL, demo.Generate(demo.Options{Seed: demo.DefaultSeed})); err != nil {
 		t.Fatal(err)
 	}
 	cfg := defaultConfig()

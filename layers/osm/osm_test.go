@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onemap/onemap/data/pgtest"
-	"github.com/onemap/onemap/data/refdata"
+	"github.com/onemap/onemap/internal/pgtest"
+	"github.com/onemap/onemap/internal/refdata"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/paulmach/osm"

@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/onemap/onemap/data"
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/data/demo"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
 )
 
@@ -38,7 +39,7 @@ func inKeyOrder(d *data.District) *data.District {
 func demoWritten(tb testing.TB) (*data.District, *pgtest.DB) {
 	tb.Helper()
 	db := migrated(tb)
-	d := data.Generate(data.DemoOptions{})
+	d := demo.Generate(demo.Options{})
 	if err := Write(context.Background(), db.Pool, d); err != nil {
 		tb.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package postgis is onemap's PostGIS source: it creates onemap's tables
-// (data.SchemaSQL), writes a whole district into them with COPY, reads it
+// (SchemaSQL), writes a whole district into them with COPY, reads it
 // back as typed features, and keeps a layer catalog following the
 // database live through the tables' NOTIFY triggers.
 //
@@ -27,7 +27,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("postgis: migrate: lock: %w", err)
 	}
 	// No arguments: the simple protocol runs the whole multi-statement script.
-	if _, err := tx.Exec(ctx, data.SchemaSQL()); err != nil {
+	if _, err := tx.Exec(ctx, SchemaSQL()); err != nil {
 		return fmt.Errorf("postgis: migrate: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/onemap/onemap/data"
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 )
@@ -143,7 +143,7 @@ func TestMigrateCreatesEveryColumn(t *testing.T) {
 		}
 		want := map[string]string{"id": "bigint", "geom": "geometry", "updated_at": "timestamp with time zone"}
 		for _, f := range s.Fields {
-			want[f.Name] = data.ColumnType(f.Type)
+			want[f.Name] = ColumnType(f.Type)
 		}
 		if !reflect.DeepEqual(cols, want) {
 			t.Errorf("table %s columns %v, want %v", s.Name, cols, want)

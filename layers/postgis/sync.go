@@ -15,13 +15,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 )
 
 // Sync keeps a catalog following the database live: it LISTENs on
-// data.Channel, batches the notifications that arrive together, re-reads
+// Channel, batches the notifications that arrive together, re-reads
 // the rows they name and applies them to the catalog as one change per
 // layer per batch. When the connection is lost the catalog stays as it is
 // (the server keeps serving the last snapshots); Sync reconnects with capped
@@ -112,7 +111,7 @@ func (s *Sync) session(ctx context.Context) (listened bool, err error) {
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{data.Channel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{Channel}.Sanitize()); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
 	var schema string
@@ -146,7 +145,7 @@ type pending struct {
 	reload bool
 }
 
-// note is the payload of a notification on data.Channel.
+// note is the payload of a notification on Channel.
 type note struct {
 	Schema string `json:"schema"`
 	Table  string `json:"table"`

@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/onemap/onemap/data"
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 )

@@ -50,7 +50,7 @@ func Write(ctx context.Context, pool *pgxpool.Pool, d *data.District) error {
 		return fmt.Errorf("postgis: write: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, "SELECT set_config($1, 'on', true)", data.BulkSetting); err != nil {
+	if _, err := tx.Exec(ctx, "SELECT set_config($1, 'on', true)", BulkSetting); err != nil {
 		return fmt.Errorf("postgis: write: %w", err)
 	}
 	quoted := ""
@@ -80,7 +80,7 @@ func Write(ctx context.Context, pool *pgxpool.Pool, d *data.District) error {
 		names[i] = s.Name
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, json_build_object('schema', current_schema(), 'table', t, 'op', 'reload')::text)
-		FROM unnest($2::text[]) AS t`, data.Channel, names); err != nil {
+		FROM unnest($2::text[]) AS t`, Channel, names); err != nil {
 		return fmt.Errorf("postgis: write: notify: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/models/access"
 	"github.com/onemap/onemap/models/demand"
@@ -20,9 +20,9 @@ var (
 	benchErr   error
 )
 
-func demo(b *testing.B) (*demand.Inputs, *network.Graph) {
+func demoData(b *testing.B) (*demand.Inputs, *network.Graph) {
 	benchOnce.Do(func() {
-		d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+		d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 		benchIn, benchErr = demand.FromDistrict(d)
 		if benchErr != nil {
 			return
@@ -39,7 +39,7 @@ func demo(b *testing.B) (*demand.Inputs, *network.Graph) {
 // standard per grid, the cost matrix (grids × every facility of the kind)
 // and 2SFCA with a 15-minute catchment.
 func bench2SFCA(b *testing.B, r demand.Resource, network bool) {
-	in, g := demo(b)
+	in, g := demoData(b)
 	st := demand.DefaultStandards()
 	fs := in.Facilities[r]
 	sup := make([]float64, len(fs))

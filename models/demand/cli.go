@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/models/scenario"
 )
 
@@ -47,7 +48,7 @@ func RunCLI(d *data.District, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if d == nil {
-		d = data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+		d = demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	}
 	in, err := FromDistrict(d)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/models/scenario"
 	"github.com/paulmach/orb"
@@ -127,7 +128,7 @@ func TestHandComputed(t *testing.T) {
 // level adds up to the same district totals and that demand is the base
 // population times the ratio.
 func TestDemoDistrictAdds(t *testing.T) {
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	in, err := FromDistrict(d)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/paulmach/orb"
@@ -199,7 +199,7 @@ func BenchPgRouting(ctx context.Context, pool *pgxpool.Pool, g *network.Graph, s
 // routes on its roads, and runs BenchPgRouting against the PostGIS (with
 // pgRouting) at url for the given number of alarms.
 func BenchDemo(ctx context.Context, url string, alarms int, out io.Writer) (BenchResult, error) {
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	g, err := network.FromRoads(layers.NewSnapshot(1, d.Layers[layers.Roads]))
 	if err != nil {
 		return BenchResult{}, err

@@ -5,8 +5,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/onemap/onemap/data"
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/data/demo"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/network"
 )
@@ -15,7 +15,7 @@ import (
 // must give every station the same ETA (timings are not asserted).
 func TestBenchPgRoutingAgrees(t *testing.T) {
 	db := pgtest.New(t)
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	g, err := network.FromRoads(layers.NewSnapshot(1, d.Layers[layers.Roads]))
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func TestBenchPgRoutingAgrees(t *testing.T) {
 // (200 alarms per iteration); it reports the speed ratio.
 func BenchmarkVsPgRouting(b *testing.B) {
 	db := pgtest.New(b)
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	g, err := network.FromRoads(layers.NewSnapshot(1, d.Layers[layers.Roads]))
 	if err != nil {
 		b.Fatal(err)

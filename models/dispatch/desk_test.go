@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/paulmach/orb"
@@ -14,7 +14,7 @@ import (
 
 func demoCatalog(t testing.TB) *layers.Catalog {
 	t.Helper()
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	cat := layers.NewCatalog()
 	for _, s := range layers.ThematicSchemas(true) {
 		cat.Put(s, d.Layers[s.Name])

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/models/scenario"
 )
 

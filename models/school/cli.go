@@ -9,7 +9,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/models/scenario"
 )
 
@@ -108,7 +108,7 @@ func RunCLI(args []string, stdout, stderr io.Writer) int {
 
 func loadInput(path string) (*Input, error) {
 	if path == "" {
-		return FromDistrict(data.Generate(data.DemoOptions{Seed: data.DefaultSeed}), DefaultPolicy())
+		return FromDistrict(demo.Generate(demo.Options{Seed: demo.DefaultSeed}), DefaultPolicy())
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -5,13 +5,13 @@ import (
 	"math"
 	"testing"
 
-	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/models/scenario"
 )
 
 func demoInput(t testing.TB) *Input {
 	t.Helper()
-	in, err := FromDistrict(data.Generate(data.DemoOptions{Seed: data.DefaultSeed}), DefaultPolicy())
+	in, err := FromDistrict(demo.Generate(demo.Options{Seed: demo.DefaultSeed}), DefaultPolicy())
 	if err != nil {
 		t.Fatal(err)
 	}

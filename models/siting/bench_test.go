@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onemap/onemap/data/refdata"
+	"github.com/onemap/onemap/internal/refdata"
 )
 
 func benchInstance(b *testing.B, name string) ORLib {

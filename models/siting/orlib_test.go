@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
 
-	"github.com/onemap/onemap/data/refdata"
+	"github.com/onemap/onemap/internal/refdata"
 )
 
 // TestORLib solves all forty OR-Library p-median instances and checks the

@@ -10,7 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/onemap/onemap/data/refdata"
+	"github.com/onemap/onemap/internal/refdata"
 )
 
 func randomProblem(rng *rand.Rand, n, m int) Problem {

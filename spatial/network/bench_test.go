@@ -9,15 +9,16 @@ import (
 	"time"
 
 	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"golang.org/x/sys/unix"
 )
 
 // demo builds the demo district's graph and its fire stations.
-func demo(tb testing.TB) (*Graph, []Site, *data.District) {
+func demoData(tb testing.TB) (*Graph, []Site, *data.District) {
 	tb.Helper()
-	d := data.Generate(data.DemoOptions{Seed: data.DefaultSeed})
+	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	g, err := FromRoads(layers.NewSnapshot(1, d.Layers[layers.Roads]))
 	if err != nil {
 		tb.Fatal(err)
@@ -93,7 +94,7 @@ func p99(b *testing.B, as []Snap, fn func(Snap)) {
 }
 
 func BenchmarkDemoNearestAll(b *testing.B) {
-	g, sites, _ := demo(b)
+	g, sites, _ := demoData(b)
 	ss := g.SnapSites(sites, 0, nil)
 	b.Logf("demo graph: %d nodes, %d edges, %d stations snapped", g.Nodes(), g.Edges(), len(ss.List))
 	as := alarms(b, g, 1000, 1)
@@ -105,7 +106,7 @@ func BenchmarkDemoNearestAll(b *testing.B) {
 }
 
 func BenchmarkDemoIsochrone5min(b *testing.B) {
-	g, sites, _ := demo(b)
+	g, sites, _ := demoData(b)
 	ss := g.SnapSites(sites, 0, nil)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -1,4 +1,4 @@
-package data
+package postgis
 
 import (
 	_ "embed"

@@ -1,4 +1,4 @@
-package data
+package demo
 
 import (
 	"crypto/sha256"
@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -25,11 +26,11 @@ import (
 )
 
 // demo is the default district, generated once for the read-only tests.
-var demo = sync.OnceValue(func() *District { return Generate(DemoOptions{}) })
+var demo = sync.OnceValue(func() *data.District { return Generate(Options{}) })
 
 // fingerprint hashes every feature (id, WKB, sorted typed properties) of
 // every layer in name order and every table.
-func fingerprint(t testing.TB, d *District) string {
+func fingerprint(t testing.TB, d *data.District) string {
 	h := sha256.New()
 	names := make([]string, 0, len(d.Layers))
 	for n := range d.Layers {
@@ -67,11 +68,11 @@ func fingerprint(t testing.TB, d *District) string {
 
 func TestGenerateDeterministic(t *testing.T) {
 	a := fingerprint(t, demo())
-	b := fingerprint(t, Generate(DemoOptions{Seed: DefaultSeed, CircleRadiusM: 2000}))
+	b := fingerprint(t, Generate(Options{Seed: DefaultSeed, CircleRadiusM: 2000}))
 	if a != b {
 		t.Fatalf("two runs differ: %s vs %s", a, b)
 	}
-	if c := fingerprint(t, Generate(DemoOptions{Seed: 7})); c == a {
+	if c := fingerprint(t, Generate(Options{Seed: 7})); c == a {
 		t.Fatal("another seed gives the same district")
 	}
 }
@@ -202,7 +203,7 @@ type admin struct {
 	area         float64
 }
 
-func adminLevel(d *District, name string) []admin {
+func adminLevel(d *data.District, name string) []admin {
 	var out []admin
 	for _, f := range d.Layers[name] {
 		mp := f.Geometry.(orb.MultiPolygon)
@@ -367,7 +368,7 @@ type roadGraph struct {
 	edges int
 }
 
-func buildRoadGraph(t *testing.T, d *District) *roadGraph {
+func buildRoadGraph(t *testing.T, d *data.District) *roadGraph {
 	g := &roadGraph{ids: map[orb.Point]int{}}
 	id := func(p orb.Point) int {
 		if i, ok := g.ids[p]; ok {
@@ -738,7 +739,7 @@ func TestTileSizes(t *testing.T) {
 
 func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
-		Generate(DemoOptions{})
+		Generate(Options{})
 	}
 }
 

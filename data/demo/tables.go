@@ -1,4 +1,4 @@
-package data
+package demo
 
 import (
 	"cmp"
@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
 )
 
@@ -116,7 +117,7 @@ func (g *gen) tables() {
 			births[gi][k] = poisson(r, pop*crudeBirthRate(y)/1000*fert)
 		}
 		for k := birthTableFrom - firstBirthYear; k < nYears; k++ {
-			g.births = append(g.births, BirthRow{Grid: u.code, Year: firstBirthYear + k, Births: births[gi][k]})
+			g.births = append(g.births, data.BirthRow{Grid: u.code, Year: firstBirthYear + k, Births: births[gi][k]})
 		}
 	}
 	// ages 0–17 as of demoYear: the surviving, net-migrated birth cohorts
@@ -135,7 +136,7 @@ func (g *gen) tables() {
 			}
 			fl := poisson(r, float64(u.flo)*rate*fc)
 			res = max(res, 0)
-			g.ages = append(g.ages, AgeRow{Grid: u.code, Age: a, Residents: res, Floating: fl})
+			g.ages = append(g.ages, data.AgeRow{Grid: u.code, Age: a, Residents: res, Floating: fl})
 			if a == 6 {
 				float6[gi] = float64(fl)
 			}
@@ -160,7 +161,7 @@ func (g *gen) tables() {
 		old := uniform(r, 0.07, 0.13) * (1 - 0.4*vill[gi])
 		a60 := int(math.Round(float64(u.res)*old + float64(u.flo)*0.02))
 		work := max(0, u.res+u.flo-kids[gi]-a60)
-		g.groups = append(g.groups, GroupRow{Grid: u.code, Aged60Plus: a60, WorkingAge: work, Dwellings: dwell[gi], Jobs: jobs[gi]})
+		g.groups = append(g.groups, data.GroupRow{Grid: u.code, Aged60Plus: a60, WorkingAge: work, Dwellings: dwell[gi], Jobs: jobs[gi]})
 	}
 
 	g.catchments(r, births, float6)
@@ -223,7 +224,7 @@ func (g *gen) catchments(r *rand.Rand, births [][]int, float6 []float64) {
 
 	// catchment rows; school ids: primary 1..100, junior 101..150
 	for p := range nPrimary {
-		row := CatchmentRow{Code: fmt.Sprintf("P%03d", p+1), SchoolID: int64(p + 1), Level: "primary"}
+		row := data.CatchmentRow{Code: fmt.Sprintf("P%03d", p+1), SchoolID: int64(p + 1), Level: "primary"}
 		for gi, u := range g.grids {
 			if int(g.primOf[gi]) == p {
 				row.Grids = append(row.Grids, u.code)
@@ -232,7 +233,7 @@ func (g *gen) catchments(r *rand.Rand, births [][]int, float6 []float64) {
 		g.catchRows = append(g.catchRows, row)
 	}
 	for j := range nJunior {
-		row := CatchmentRow{Code: fmt.Sprintf("J%03d", j+1), SchoolID: int64(nPrimary + j + 1), Level: "junior"}
+		row := data.CatchmentRow{Code: fmt.Sprintf("J%03d", j+1), SchoolID: int64(nPrimary + j + 1), Level: "junior"}
 		for gi, u := range g.grids {
 			if int(g.junOf[g.primOf[gi]]) == j {
 				row.Grids = append(row.Grids, u.code)
@@ -309,7 +310,7 @@ func (g *gen) catchments(r *rand.Rand, births [][]int, float6 []float64) {
 		now := 0
 		for gr := 1; gr <= 6; gr++ {
 			for k := enrolFrom - start; k < ny; k++ {
-				g.enrol = append(g.enrol, EnrolmentRow{SchoolID: int64(p + 1), Year: start + k, Grade: gr, Pupils: prim[p][gr][k]})
+				g.enrol = append(g.enrol, data.EnrolmentRow{SchoolID: int64(p + 1), Year: start + k, Grade: gr, Pupils: prim[p][gr][k]})
 			}
 			now += prim[p][gr][ny-1]
 		}
@@ -319,13 +320,13 @@ func (g *gen) catchments(r *rand.Rand, births [][]int, float6 []float64) {
 		now := 0
 		for gr := 7; gr <= 9; gr++ {
 			for k := enrolFrom - start; k < ny; k++ {
-				g.enrol = append(g.enrol, EnrolmentRow{SchoolID: int64(nPrimary + j + 1), Year: start + k, Grade: gr, Pupils: jun[j][gr][k]})
+				g.enrol = append(g.enrol, data.EnrolmentRow{SchoolID: int64(nPrimary + j + 1), Year: start + k, Grade: gr, Pupils: jun[j][gr][k]})
 			}
 			now += jun[j][gr][ny-1]
 		}
 		g.seats[nPrimary+j] = seatsFor(r, now)
 	}
-	slices.SortStableFunc(g.enrol, func(a, b EnrolmentRow) int {
+	slices.SortStableFunc(g.enrol, func(a, b data.EnrolmentRow) int {
 		if c := cmp.Compare(a.SchoolID, b.SchoolID); c != 0 {
 			return c
 		}
@@ -475,7 +476,7 @@ func (g *gen) housingProjects(r *rand.Rand) {
 			}
 		}
 		p := ll(cellCentre(int(best)))
-		g.housing = append(g.housing, HousingProject{
+		g.housing = append(g.housing, data.HousingProject{
 			ID: int64(i + 1), Name: zh + suffix[r.IntN(len(suffix))], Grid: u.code,
 			Lon: round(p[0], 6), Lat: round(p[1], 6), Dwellings: dw, Completion: year,
 		})

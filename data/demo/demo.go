@@ -1,8 +1,10 @@
-package data
+package demo
 
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/onemap/onemap/data"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
@@ -12,8 +14,8 @@ import (
 // DefaultSeed is the seed of the embedded demo district.
 const DefaultSeed int64 = 20261122
 
-// DemoOptions configures Generate.
-type DemoOptions struct {
+// Options configures Generate.
+type Options struct {
 	// Seed selects the district; zero means DefaultSeed.
 	Seed int64
 	// CircleRadiusM is the radius of the placeholder fire circles, default 2000.
@@ -38,7 +40,7 @@ const (
 )
 
 // Generate builds the demo district; the same options give the same bytes.
-func Generate(opt DemoOptions) *District {
+func Generate(opt Options) *data.District {
 	if opt.Seed == 0 {
 		opt.Seed = DefaultSeed
 	}
@@ -54,7 +56,7 @@ func Generate(opt DemoOptions) *District {
 	g.facilities()
 	g.adminFeatures()
 	g.layers[layers.FireCircles] = RadiusCircles(g.layers[layers.FireStations], opt.CircleRadiusM)
-	return &District{
+	return &data.District{
 		Name:       "福田示范区",
 		NameEN:     "Futian Demo District",
 		Synthetic:  true,
@@ -66,14 +68,6 @@ func Generate(opt DemoOptions) *District {
 		Catchments: g.catchRows,
 		Enrolment:  g.enrol,
 		Housing:    g.housing,
-	}
-}
-
-// Put stores every thematic layer of d in c (schemas from
-// layers.ThematicSchemas(d.Synthetic)); a layer d lacks is stored empty.
-func (d *District) Put(c *layers.Catalog) {
-	for _, s := range layers.ThematicSchemas(d.Synthetic) {
-		c.Put(s, d.Layers[s.Name])
 	}
 }
 
@@ -113,7 +107,7 @@ func RadiusCircles(stations []layers.Feature, radiusM float64) []layers.Feature 
 
 // gen holds the generator's working state. It lives for one Generate call.
 type gen struct {
-	opt    DemoOptions
+	opt    Options
 	layers map[string][]layers.Feature
 
 	// land, per cell (index iy*nx+ix)
@@ -138,12 +132,12 @@ type gen struct {
 	blds []building
 
 	// tables
-	ages        []AgeRow
-	groups      []GroupRow
-	births      []BirthRow
-	catchRows   []CatchmentRow
-	enrol       []EnrolmentRow
-	housing     []HousingProject
+	ages        []data.AgeRow
+	groups      []data.GroupRow
+	births      []data.BirthRow
+	catchRows   []data.CatchmentRow
+	enrol       []data.EnrolmentRow
+	housing     []data.HousingProject
 	primOf      []int32 // primary catchment of each grid
 	junOf       []int32 // junior catchment of each primary catchment
 	nPrim       int

@@ -1,10 +1,10 @@
-package data
+package demo
 
 import (
 	"context"
 	"testing"
 
-	"github.com/onemap/onemap/data/pgtest"
+	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb/encoding/wkb"
 )
