@@ -132,10 +132,7 @@ func (a *Dispatch) status(w http.ResponseWriter, r *http.Request) error {
 	if body.Available == nil {
 		return BadRequest("available", "required (true or false)")
 	}
-	if err := a.desk.SetAvailable(id, *body.Available); err != nil {
-		if errors.Is(err, dispatch.ErrUnknownUnit) {
-			return NotFound("id", "no fire station %d", id)
-		}
+	if err := a.desk.SetAvailable(r.Context(), id, *body.Available); err != nil {
 		return err
 	}
 	return WriteJSON(w, http.StatusOK, "", map[string]any{"id": id, "available": *body.Available})
@@ -232,11 +229,12 @@ type ClosureJSON struct {
 	RoadID   int64             `json:"road_id,omitempty"`
 	Polygon  *geojson.Geometry `json:"polygon,omitempty"`
 	Segments int               `json:"segments"`
+	Reason   string            `json:"reason,omitempty"`
 	Created  time.Time         `json:"created"`
 }
 
 func closureJSON(c dispatch.ClosureEntry) ClosureJSON {
-	out := ClosureJSON{ID: c.ID, RoadID: c.RoadID, Segments: c.Segments, Created: c.Created}
+	out := ClosureJSON{ID: c.ID, RoadID: c.RoadID, Segments: c.Segments, Reason: c.Reason, Created: c.Created}
 	if c.Polygon != nil {
 		out.Polygon = geojson.NewGeometry(c.Polygon)
 	}
@@ -256,6 +254,7 @@ func (a *Dispatch) addClosure(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		RoadID  *int64          `json:"road_id"`
 		Polygon json.RawMessage `json:"polygon"`
+		Reason  string          `json:"reason"`
 	}
 	if err := DecodeJSON(r, &body); err != nil {
 		return err
@@ -287,9 +286,12 @@ func (a *Dispatch) addClosure(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return BadRequest("road_id", "give road_id or polygon")
 	}
-	e, err := a.desk.AddClosure(c)
-	if err != nil {
+	e, err := a.desk.AddClosure(r.Context(), c, body.Reason)
+	if errors.Is(err, dispatch.ErrNothingClosed) {
 		return Unprocessable(field, "%v", err)
+	}
+	if err != nil {
+		return err
 	}
 	return WriteJSON(w, http.StatusCreated, "", closureJSON(e))
 }
@@ -299,10 +301,7 @@ func (a *Dispatch) removeClosure(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.desk.RemoveClosure(id); err != nil {
-		if errors.Is(err, dispatch.ErrUnknownClosure) {
-			return NotFound("id", "no closure %d", id)
-		}
+	if err := a.desk.RemoveClosure(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

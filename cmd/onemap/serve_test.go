@@ -39,7 +39,7 @@ func startApp(t *testing.T, cfg *serveConfig) *httptest.Server {
 }
 
 func defaultConfig() *serveConfig {
-	return &serveConfig{seed: demo.DefaultSeed, circleRadius: 2000}
+	return &serveConfig{seed: demo.DefaultSeed}
 }
 
 // tileIDs fetches a tile of one layer and returns its feature ids.
