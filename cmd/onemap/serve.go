@@ -17,6 +17,7 @@ import (
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/onemap/onemap/web"
 )
@@ -103,6 +104,7 @@ type app struct {
 	pool       *pgxpool.Pool  // set when serving from PostGIS
 	graph      *network.Graph // set when serving an OSM extract; else built from roads
 	editor     layers.Editor  // where dispatchers' state is written: the source's store
+	sync       *postgis.Sync  // set when serving from PostGIS
 	collectors []prometheus.Collector
 	closers    []func()
 }

@@ -34,6 +34,7 @@ func openPostGIS(ctx context.Context, url string, a *app, log *slog.Logger) (*da
 	log.Info("district read from PostGIS", "ms", time.Since(start).Milliseconds())
 	sync := postgis.NewSync(pool, a.catalog, log)
 	a.editor = postgis.NewEditor(pool, a.catalog, sync)
+	a.sync = sync
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -149,6 +149,11 @@ func (s *Sync) session(ctx context.Context) (listened bool, err error) {
 	}
 }
 
+// Listener is the backend pid of the listening connection once it has
+// resynchronised, 0 while there is none: /healthz and tests use it to tell
+// a live sync from one reconnecting.
+func (s *Sync) Listener() uint32 { return s.pid.Load() }
+
 // Refresh re-reads rows of a followed table now (an edit this server just
 // committed) and applies them, without waiting for their notifications. It
 // returns the catalog version that holds them.
