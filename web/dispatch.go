@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"math"
 	"net/http"
@@ -66,14 +65,6 @@ type NearestJSON struct {
 // round1 rounds to one decimal (tenths of a second or metre).
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
-// snapError turns a failed snap into a 422 naming the point's fields.
-func snapError(err error) error {
-	if errors.Is(err, network.ErrTooFar) {
-		return Unprocessable("lon", "%v", err)
-	}
-	return BadRequest("lon", "%v", err)
-}
-
 func (a *Dispatch) nearest(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	pt, err := ParseLonLat(q)
@@ -95,7 +86,7 @@ func (a *Dispatch) nearest(w http.ResponseWriter, r *http.Request) error {
 	defer a.answers.Put(buf) // after the response, which reads it, is written
 	ans, err := a.desk.NearestInto(buf, pt, k, m)
 	if err != nil {
-		return snapError(err)
+		return err
 	}
 	out := NearestJSON{
 		Alarm: [2]float64{pt[0], pt[1]}, Snapped: geojson.Point(ans.Snap.Point), SnapDistanceM: round1(ans.Snap.Metres),
@@ -161,7 +152,7 @@ func (a *Dispatch) isochrone(w http.ResponseWriter, r *http.Request) error {
 	}
 	iso, err := a.desk.Isochrone(pt, minutes)
 	if err != nil {
-		return snapError(err)
+		return err
 	}
 	f := geojson.NewFeature(iso.Polygon)
 	f.Properties = geojson.Properties{
@@ -260,14 +251,12 @@ func (a *Dispatch) addClosure(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var c network.Closure
-	field := "road_id"
 	switch {
 	case body.RoadID != nil && body.Polygon != nil:
 		return BadRequest("polygon", "give either road_id or polygon, not both")
 	case body.RoadID != nil:
 		c.RoadID = *body.RoadID
 	case body.Polygon != nil:
-		field = "polygon"
 		g, err := geojson.UnmarshalGeometry(body.Polygon)
 		if err != nil {
 			return BadRequest("polygon", "not a GeoJSON geometry: %v", err)
@@ -287,9 +276,6 @@ func (a *Dispatch) addClosure(w http.ResponseWriter, r *http.Request) error {
 		return BadRequest("road_id", "give road_id or polygon")
 	}
 	e, err := a.desk.AddClosure(r.Context(), c, body.Reason)
-	if errors.Is(err, dispatch.ErrNothingClosed) {
-		return Unprocessable(field, "%v", err)
-	}
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/onemap/onemap/models/dispatch"
 	"github.com/onemap/onemap/models/field"
 	"github.com/onemap/onemap/models/scenario"
+	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/network"
 )
 
 // Error is a client-facing error: an HTTP status, the request field at fault
@@ -107,6 +109,8 @@ func clientError(err error) *Error {
 		status int
 		field  string
 	}{
+		{network.ErrTooFar, http.StatusUnprocessableEntity, "lon"},
+		{spatial.ErrOutside, http.StatusUnprocessableEntity, "lon,lat"},
 		{dispatch.ErrUnknownUnit, http.StatusNotFound, "id"},
 		{dispatch.ErrUnknownClosure, http.StatusNotFound, "id"},
 		{scenario.ErrNotFound, http.StatusNotFound, "id"},

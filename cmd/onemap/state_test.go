@@ -108,7 +108,7 @@ func TestDispatchStateOutlivesResyncAndRestarts(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.db = db.URL
 	a, s, stop := startServer(t, cfg)
-	eventually(t, "sync listening", func() bool { return a.sync.Listener() != 0 })
+	within(t, 10*time.Second, "sync listening", func() bool { return a.sync.Listener() != 0 })
 	before := circles(t, a)
 	if len(before) < 15 {
 		t.Fatalf("%d fire circles at start", len(before))
@@ -143,13 +143,7 @@ func TestDispatchStateOutlivesResyncAndRestarts(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, "SELECT pg_terminate_backend($1)", int32(old)); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for p := a.sync.Listener(); p == 0 || p == old; p = a.sync.Listener() {
-		if time.Now().After(deadline) {
-			t.Fatal("sync did not reconnect")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	within(t, 10*time.Second, "the sync reconnected and resynchronised", func() bool { p := a.sync.Listener(); return p != 0 && p != old })
 	if v := available(a, team); v != false {
 		t.Errorf("after the resync team %d is available=%v", team, v)
 	}
@@ -172,7 +166,7 @@ func TestDispatchStateOutlivesResyncAndRestarts(t *testing.T) {
 	if code := send(t, "PUT", fmt.Sprintf("%s/api/units/%d/status", sb.URL, team), `{"available":true}`); code != 200 {
 		t.Fatalf("status on the second server: %d", code)
 	}
-	eventually(t, "the first server following the second's edit", func() bool { return available(a, team) == true && len(circles(t, a)) == len(before) })
+	within(t, 5*time.Second, "the first server following the second's edit", func() bool { return available(a, team) == true && len(circles(t, a)) == len(before) })
 	stopB()
 	if code := send(t, "PUT", fmt.Sprintf("%s/api/units/%d/status", s.URL, team), `{"available":false}`); code != 200 {
 		t.Fatalf("status: %d", code)
@@ -197,6 +191,16 @@ func TestDispatchStateOutlivesResyncAndRestarts(t *testing.T) {
 			t.Errorf("restart %d: closures %+v", i+1, cl.Closures)
 		}
 		stopR()
+	}
+}
+
+// within polls cond until it holds, failing the test after d.
+func within(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for start := time.Now(); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > d {
+			t.Fatalf("%s: not within %v", what, d)
+		}
 	}
 }
 
@@ -255,8 +259,8 @@ func TestSchoolProjectionFollowsPostGIS(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, "UPDATE schools SET seats = seats + 1000 WHERE id = $1", id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the new seats in the projection", func() bool { return seats(code) == was+1000 })
-	eventually(t, "the new seats in school_pressure", func() bool {
+	within(t, 5*time.Second, "the new seats in the projection", func() bool { return seats(code) == was+1000 })
+	within(t, 5*time.Second, "the new seats in school_pressure", func() bool {
 		for _, f := range a.catalog.Features("school_pressure") {
 			if f.Properties["code"] == code {
 				return f.Properties["seats"] == int64(was+1000)
@@ -264,4 +268,44 @@ func TestSchoolProjectionFollowsPostGIS(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestStoreOutageIs503: with the database gone, reads served from memory
+// still answer, and the requests that need the database answer 503 JSON
+// (retry later), never 404 or 500.
+func TestStoreOutageIs503(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	if err := postgis.Load(ctx, db.URL, demo.Generate(demo.Options{Seed: demo.DefaultSeed})); err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	cfg.db = db.URL
+	a, s, _ := startServer(t, cfg)
+	a.pool.Close() // the database as this server sees it: gone
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/api/scenarios", ""},
+		{"GET", "/api/scenarios/sc_x", ""},
+		{"PUT", "/api/units/1/status", `{"available":false}`},
+		{"POST", "/api/network/closures", `{"road_id":1}`},
+	} {
+		req, _ := http.NewRequest(c.method, s.URL+c.path, strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer disp")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Error  string
+			Status int
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || body.Status != 503 || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s with the database gone: %d %+v", c.method, c.path, resp.StatusCode, body)
+		}
+	}
+	if code := status(t, s.URL+"/collections/hazards/items?limit=1"); code != 200 {
+		t.Errorf("features from memory: %d", code)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sort"
 	"strings"
 
@@ -152,12 +154,30 @@ func (e *Editor) Delete(ctx context.Context, layer string, id int64) (uint64, er
 }
 
 // Outage marks err as the database being unreachable (wrapping
-// layers.ErrUnavailable) unless the server answered it: an SQL error the
-// server reported, or a cancelled request, is returned as it is.
+// layers.ErrUnavailable) when it is one: a failed or lost connection, a
+// server shutting down or not yet accepting connections, a timeout. An
+// SQL error the server reported, or a cancelled request, is returned as it
+// is.
 func Outage(err error) error {
-	var pe *pgconn.PgError
-	if err == nil || errors.As(err, &pe) || errors.Is(err, context.Canceled) || errors.Is(err, pgx.ErrNoRows) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, layers.ErrUnavailable) {
 		return err
+	}
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.As(err, &pe):
+		// Class 08: connection exception; 57P01–57P03: shutdown, crash
+		// shutdown, cannot connect now.
+		if !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
+			return err
+		}
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err), pgconn.SafeToRetry(err):
+	default:
+		if !strings.Contains(err.Error(), "conn closed") && !strings.Contains(err.Error(), "closed pool") {
+			return err
+		}
 	}
 	return fmt.Errorf("%w: %w", layers.ErrUnavailable, err)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/field"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
@@ -28,8 +29,6 @@ import (
 var (
 	ErrUnknownUnit    = errors.New("dispatch: unknown unit")
 	ErrUnknownClosure = errors.New("dispatch: unknown closure")
-	// ErrNothingClosed: a closure that names no road of the network.
-	ErrNothingClosed = errors.New("dispatch: the closure closes no road")
 )
 
 // Config tunes a Desk.
@@ -352,12 +351,16 @@ func (d *Desk) Closures() []ClosureEntry {
 // AddClosure closes a road (by id) or every road inside a polygon: stored
 // in the road_closures layer's store, and returned with its id once the
 // desk routes around it.
-// A closure that closes nothing fails with ErrNothingClosed.
+// A closure that closes nothing is a *field.Error naming road_id or polygon.
 func (d *Desk) AddClosure(ctx context.Context, c network.Closure, reason string) (ClosureEntry, error) {
 	graph := d.cur.Load().g
 	segs, err := graph.ClosureSegments(c)
 	if err != nil {
-		return ClosureEntry{}, fmt.Errorf("%w: %w", ErrNothingClosed, err)
+		name := "road_id"
+		if c.Polygon != nil {
+			name = "polygon"
+		}
+		return ClosureEntry{}, field.Unusablef(name, "%v", err)
 	}
 	g := c.Polygon
 	if c.Polygon == nil {
