@@ -45,7 +45,7 @@ func testServer(t *testing.T) *httptest.Server {
 	c := testCatalog()
 	mux := http.NewServeMux()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	NewFeatures(c, "test").Register(mux, log, nil)
+	NewFeatures(c, FeaturesConfig{Title: "test"}).Register(mux, log, nil)
 	NewAPI(c, APIConfig{}).Register(mux, log, nil)
 	s := httptest.NewServer(mux)
 	t.Cleanup(s.Close)

@@ -46,6 +46,9 @@ type PageConfig struct {
 	BasemapURL string
 	// BasemapAttribution is shown in the map's attribution when BasemapURL is set.
 	BasemapAttribution string
+	// Landing, when set, answers / for clients that ask for JSON (f=json
+	// or an Accept preferring it): the OGC API landing page.
+	Landing HandlerFunc
 }
 
 // Page serves the command centre's one-map page at /, its static files,
@@ -141,6 +144,10 @@ func (p *Page) Register(mux *http.ServeMux, log *slog.Logger, _ Tokens) {
 }
 
 func (p *Page) index(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Add("Vary", "Accept")
+	if p.cfg.Landing != nil && (WantsLanding(r) || r.URL.Query().Get("f") == "html") {
+		return p.cfg.Landing(w, r)
+	}
 	return p.serve(w, r, p.assets["index.html"])
 }
 

@@ -29,6 +29,9 @@ type RoutesConfig struct {
 	// Editor writes the state dispatchers set (team availability, road
 	// closures) into the source's store; nil keeps it in the catalog.
 	Editor layers.Editor
+	// CORSOrigins are the origins allowed to call the OGC API from a
+	// browser; nil allows any ("*"), empty none.
+	CORSOrigins []string
 	// Pool, when set, keeps scenarios in PostGIS; otherwise in memory.
 	Pool       *pgxpool.Pool
 	BasemapURL string
@@ -52,12 +55,18 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 	}
 	cache := tiles.NewCache(cfg.TileCacheBytes, tiles.DefaultOptions())
 	tileRoutes := NewTiles(cfg.Catalog, cache)
-	page := NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL})
+	origins := cfg.CORSOrigins
+	if origins == nil {
+		origins = []string{"*"}
+	}
+	features := NewFeatures(cfg.Catalog, FeaturesConfig{Title: "onemap", Editor: cfg.Editor, CORS: CORS{Origins: origins}})
+	page := NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL, Landing: features.Landing})
 	api := NewAPI(cfg.Catalog, APIConfig{BasemapURL: cfg.BasemapURL})
 	routes := []Registrar{
-		NewFeatures(cfg.Catalog, "onemap"),
+		features,
 		api,
 		tileRoutes,
+		NewOGCTiles(tileRoutes, origins),
 		page,
 	}
 

@@ -143,6 +143,13 @@ func (a *Tiles) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return a.serveTile(w, r, names, t)
+}
+
+// serveTile answers tile t of the named layers (the XYZ and the OGC API
+// Tiles paths). An empty tile is a valid MVT with the layers and no
+// features (never an empty body).
+func (a *Tiles) serveTile(w http.ResponseWriter, r *http.Request, names []string, t maptile.Tile) error {
 	ls, err := a.layers(names)
 	if err != nil {
 		return err
@@ -155,7 +162,10 @@ func (a *Tiles) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("tile %s/%d/%d/%d: %w", strings.Join(names, ","), t.Z, t.X, t.Y, err)
 	}
-	gz := len(e.Raw) > 0 && acceptsGzip(r)
+	if len(e.Raw) == 0 {
+		e = emptyTile(names, e.ETag)
+	}
+	gz := len(e.Gzip) > 0 && acceptsGzip(r)
 	etag := e.ETag
 	if gz {
 		etag = strings.TrimSuffix(e.ETag, `"`) + `-gz"`

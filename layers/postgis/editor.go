@@ -138,6 +138,50 @@ func (e *Editor) Update(ctx context.Context, layer string, id int64, props map[s
 	return e.sync.Refresh(ctx, layer, id)
 }
 
+// Replace sets row id's geometry and every field of its layer in one
+// statement: fields props lacks become NULL. It is the full-feature
+// replace of OGC API – Features Part 4 (PUT).
+func (e *Editor) Replace(ctx context.Context, layer string, id int64, g orb.Geometry, props map[string]any) (uint64, error) {
+	s, err := e.schema(layer)
+	if err != nil {
+		return 0, err
+	}
+	if g, err = conform(g, s.Geometry); err != nil {
+		return 0, fmt.Errorf("postgis: %s: %w", layer, err)
+	}
+	b, err := wkb.Marshal(g)
+	if err != nil {
+		return 0, fmt.Errorf("postgis: %s: %w", layer, err)
+	}
+	all := make(map[string]any, len(s.Fields))
+	for _, f := range s.Fields {
+		all[f.Name] = props[f.Name]
+	}
+	for k := range props {
+		if _, ok := all[k]; !ok {
+			return 0, fmt.Errorf("postgis: layer %s has no field %q", s.Name, k)
+		}
+	}
+	names, vals, err := columns(s, all)
+	if err != nil {
+		return 0, err
+	}
+	var set strings.Builder
+	fmt.Fprintf(&set, "geom = ST_GeomFromWKB($2, %d)", SRID)
+	for i, n := range names {
+		fmt.Fprintf(&set, ", %s = $%d", pgx.Identifier{n}.Sanitize(), i+3)
+	}
+	tag, err := e.pool.Exec(ctx, fmt.Sprintf("UPDATE %s SET %s WHERE id = $1", pgx.Identifier{layer}.Sanitize(), set.String()),
+		append([]any{id, b}, vals...)...)
+	if err != nil {
+		return 0, Outage(fmt.Errorf("postgis: replace %s %d: %w", layer, id, err))
+	}
+	if tag.RowsAffected() == 0 {
+		return 0, fmt.Errorf("%w: %s %d", layers.ErrNoFeature, layer, id)
+	}
+	return e.sync.Refresh(ctx, layer, id)
+}
+
 // Delete removes row id.
 func (e *Editor) Delete(ctx context.Context, layer string, id int64) (uint64, error) {
 	if _, err := e.schema(layer); err != nil {
