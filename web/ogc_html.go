@@ -5,14 +5,19 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+
+	"github.com/paulmach/orb/geojson"
 )
 
 // ogcHTML renders the OGC API's small server-side pages for browsers.
 var ogcHTML = template.Must(template.New("ogc").Funcs(template.FuncMap{
 	"prop": func(props any, name string) string {
-		m, _ := props.(map[string]any)
-		if m == nil {
-			return ""
+		var m map[string]any
+		switch p := props.(type) {
+		case map[string]any:
+			m = p
+		case geojson.Properties:
+			m = p
 		}
 		if v, ok := m[name]; ok && v != nil {
 			return fmt.Sprint(v)
@@ -36,7 +41,7 @@ nav a{margin-right:1em}code{background:#f3f3f3;padding:0 .2em}</style></head><bo
 <table><tr><th>property</th><th>type</th><th>title</th></tr>{{range .schema.Fields}}<tr><td>{{.Name}}</td><td>{{.Type}}</td><td>{{.TitleZH}} {{.TitleEN}}</td></tr>{{end}}</table></body></html>{{end}}
 {{define "queryables"}}{{template "head" "queryables"}}<h1>Queryables of {{.title}}</h1><table><tr><th>name</th><th>schema</th></tr>{{range $k, $v := .properties}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>{{end}}</table></body></html>{{end}}
 {{define "items"}}{{template "head" .collection.id}}<h1>{{.collection.title}}</h1>
-<p>{{.features.ExtraMembers.numberReturned}} of {{.features.ExtraMembers.numberMatched}} features{{range .features.ExtraMembers.links}}{{if eq .Rel "next" "prev"}} · <a href="{{.Href}}&amp;f=html">{{.Rel}}</a>{{end}}{{end}}</p>
+<p>{{.features.ExtraMembers.numberReturned}} of {{.features.ExtraMembers.numberMatched}} features{{range .features.ExtraMembers.links}}{{if eq .Rel "next" "prev"}} · <a href="{{.Href}}">{{.Rel}}</a>{{end}}{{end}}</p>
 <table><tr><th>id</th>{{range .fields}}<th>{{.Name}}</th>{{end}}<th>geometry</th></tr>
 {{$fields := .fields}}{{$c := .collection.id}}{{range .features.Features}}<tr><td><a href="/collections/{{$c}}/items/{{.ID}}?f=html">{{.ID}}</a></td>{{$p := .Properties}}{{range $fields}}<td>{{prop $p .Name}}</td>{{end}}<td>{{.Geometry.GeoJSONType}}</td></tr>{{end}}</table></body></html>{{end}}
 {{define "item"}}{{template "head" .collection.id}}<h1>{{.collection.title}} · {{.feature.id}}</h1>
