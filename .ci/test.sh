@@ -14,6 +14,7 @@ need=()
 [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15 postgresql-15-postgis-3)
 ls /usr/share/postgresql/15/extension/pgrouting.control >/dev/null 2>&1 || need+=(postgresql-15-pgrouting)
 command -v chromium >/dev/null || need+=(chromium)
+command -v ogr2ogr >/dev/null || need+=(gdal-bin) # the OGC API tests drive GDAL's OAPIF driver
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
@@ -46,6 +47,7 @@ fi
 if [ "${CI:-}" = true ]; then
   [ -n "${ONEMAP_TEST_DB:-}" ] || { echo "CI: PostGIS is not ready, the database tests would skip"; exit 1; }
   [ -x /usr/bin/chromium ] || { echo "CI: /usr/bin/chromium is missing, the browser test would skip"; exit 1; }
+  command -v ogr2ogr >/dev/null || { echo "CI: ogr2ogr (gdal-bin) is missing, the GDAL OAPIF tests would skip"; exit 1; }
 fi
 
 export ONEMAP_ARTIFACTS="${ONEMAP_ARTIFACTS:-$PWD/.artifacts}"

@@ -34,7 +34,7 @@ func Instrument(mux *http.ServeMux, reg prometheus.Registerer, log *slog.Logger)
 		if sw.code >= 500 {
 			level = slog.LevelWarn
 		}
-		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", route,
+		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery, "route", route,
 			"status", sw.code, "ms", float64(d.Microseconds())/1000)
 	})
 }
