@@ -480,7 +480,15 @@ func RunPair(base *Input, changes []scenario.Change, opt Options) (baseline, alt
 	if opt.Scenario == "" {
 		opt.Scenario = "scenario"
 	}
-	return project(base, bidx, bopt), project(in, idx, opt), nil
+	b, err := project(base, bidx, bopt)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := project(in, idx, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, a, nil
 }
 
 // Values flattens a result's catchment and district points into keyed

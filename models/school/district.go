@@ -37,7 +37,7 @@ func FromDistrict(d *data.District, pol Policy) (*Input, error) {
 		in.Population = append(in.Population, AgeRow(r))
 	}
 	for _, r := range d.Births {
-		in.Births = append(in.Births, BirthRow(r))
+		in.Births = append(in.Births, BirthRow{Grid: r.Grid, Year: r.Year, Births: r.Births})
 	}
 	names := map[string]string{}
 	for _, f := range d.Layers[layers.Catchments] {
