@@ -19,6 +19,10 @@ type Options struct {
 	Years int
 	// Scenario labels the result (default "baseline").
 	Scenario string
+	// Intervals, when set, give catchment and district points a prediction
+	// interval (Point.Low, Point.High): demand × the band of the lead (see
+	// Calibrate).
+	Intervals *Intervals
 }
 
 // Result is a projection: series per catchment, street and district.
@@ -72,6 +76,17 @@ type Point struct {
 	Gap      float64   `json:"gap"`
 	Pressure float64   `json:"pressure"`
 	Warning  string    `json:"warning"`
+	// Low and High bound the prediction interval of Demand (with
+	// Options.Intervals).
+	Low  float64 `json:"low,omitempty"`
+	High float64 `json:"high,omitempty"`
+}
+
+// band sets the point's interval from the bands of lead h.
+func (p *Point) band(bs []Band, h int) {
+	if b, ok := bandFor(bs, h); ok {
+		p.Low, p.High = b.Low*p.Demand, b.High*p.Demand
+	}
 }
 
 func (p *Point) finish(t Thresholds) {
@@ -123,6 +138,7 @@ type compiled struct {
 	births     []float64
 	flat       []float64
 	levels     []*level
+	intervals  *Intervals
 }
 
 type level struct {
@@ -445,6 +461,7 @@ func (m *compiled) project(opt Options) (*Result, error) {
 	for h := 1; h <= H; h++ {
 		res.Years = append(res.Years, m.base+h)
 	}
+	m.intervals = opt.Intervals
 	prim, jun := m.levels[0], m.levels[1]
 	for _, l := range m.levels {
 		m.prepare(l, H)

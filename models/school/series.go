@@ -40,6 +40,9 @@ func (m *compiled) series(l *level, H int, res *Result) {
 				p.Housing += hv
 			}
 			p.finish(t)
+			if m.intervals != nil {
+				p.band(m.intervals.Catchment, h)
+			}
 			s.Points = append(s.Points, p)
 		}
 		res.Catchments = append(res.Catchments, s)
@@ -119,6 +122,9 @@ func (m *compiled) series(l *level, H int, res *Result) {
 			}
 		}
 		dp.finish(t)
+		if m.intervals != nil {
+			dp.band(m.intervals.District, h)
+		}
 		dist.Points = append(dist.Points, dp)
 	}
 	res.Streets = append(res.Streets, streets...)
