@@ -170,7 +170,7 @@ func (f forecast) errors(rec records, y int) []outcome {
 func truncate(in *Input, t int) *Input {
 	out := *in
 	out.Year = t
-	if out.PopulationYear == 0 {
+	if out.PopulationYear == 0 && len(in.Population) > 0 {
 		out.PopulationYear = in.Year
 	}
 	out.Moves = nil
