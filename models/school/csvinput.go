@@ -31,7 +31,8 @@ import (
 // files (a Policy) sets policy.grades. District-level births are
 // apportioned to catchments by BirthRow's rule: with no population table,
 // by the catchments' recent intake. The base year is the last year of
-// enrolment.
+// enrolment. The estimation method is MethodAuto (chosen by a rolling
+// backtest) unless policy.json sets one.
 
 // LoadCSV reads a district's CSV tables: the files named, or every *.csv
 // file (and policy.json) in a directory named.
@@ -91,6 +92,9 @@ func LoadCSV(paths ...string) (*Input, error) {
 	}
 	if in.Policy.Grades == nil {
 		in.Policy.Grades = t.spans()
+	}
+	if in.Policy.Method == "" {
+		in.Policy.Method = MethodAuto
 	}
 	return in, nil
 }

@@ -210,14 +210,31 @@ func (m *compiled) setEntry(l *level, entry [][]obs, needed bool, refuse func() 
 	l.distEntry = d
 	l.entry = make([]float64, nc)
 	l.pooled = make([]bool, nc)
+	l.entrySlope = nil
+	if m.pol.method() == MethodDamped {
+		l.entrySlope = make([]float64, nc)
+	}
 	for c := range nc {
 		r, ok := meanRatio(entry[c], ws)
 		if !ok {
 			r, l.pooled[c] = d, true
 		}
 		l.entry[c] = r
+		if l.entrySlope != nil && ok {
+			if a, b, ok := trendLine(entry[c], ws); ok {
+				l.entry[c], l.entrySlope[c] = a, b
+			}
+		}
 	}
 	return nil
+}
+
+// entryAt is catchment c's intake ratio h years ahead.
+func (l *level) entryAt(c, h int) float64 {
+	if l.entrySlope == nil {
+		return l.entry[c]
+	}
+	return max(0, l.entry[c]+l.entrySlope[c]*dampedSum(h))
 }
 
 // fitProgression fits the grade-progression ratios E_g(y)/E_{g−1}(y−1),
@@ -269,7 +286,7 @@ func (m *compiled) fitProgression(l *level, entryNeeded bool) error {
 			l.prog[c][g-1] = r
 		}
 	}
-	if m.pol.method() == MethodShrink && l.ng > 1 {
+	if mt := m.pol.method(); (mt == MethodShrink || mt == MethodDamped) && l.ng > 1 {
 		mc := shrinkFactors(per, l.distProg, ws, nc)
 		for c := range nc {
 			for g := range l.prog[c] {
@@ -350,7 +367,7 @@ func (m *compiled) projectPrimary(l *level, H int) {
 			F[c] += m.floatingAt(g, y, A)
 		}
 		for c := range nc {
-			cur[c*ng] = max(0, l.entry[c]*m.entryFactor(l, c)*B[c]+f*F[c])
+			cur[c*ng] = max(0, l.entryAt(c, h)*m.entryFactor(l, c)*B[c]+f*F[c])
 			for g := 1; g < ng; g++ {
 				cur[c*ng+g] = l.prog[c][g-1] * prev[c*ng+g-1]
 			}
@@ -403,7 +420,7 @@ func (m *compiled) projectJunior(l, prim *level, H int) {
 			for _, x := range fd[c] {
 				in += x.share * pprev[x.p*prim.ng+last]
 			}
-			cur[c*ng] = l.entry[c] * m.entryFactor(l, c) * in
+			cur[c*ng] = l.entryAt(c, h) * m.entryFactor(l, c) * in
 			for g := 1; g < ng; g++ {
 				cur[c*ng+g] = l.prog[c][g-1] * prev[c*ng+g-1]
 			}

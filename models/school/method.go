@@ -30,11 +30,28 @@ const (
 	// m_c beyond that noise (method of moments). Intake ratios are the
 	// catchment's own, recency-weighted as in MethodCohort.
 	MethodShrink = "shrink"
+	// MethodDamped is MethodShrink with a drifting intake: each
+	// catchment's yearly intake ratios over the last eight years (weights
+	// 0.85^i) are fitted with a line, whose level is the ratio at the base
+	// year and whose slope is carried forward damped, h years ahead
+	// slope·Σ_{j=1..h} 0.8^j. Its progression ratios use the same eight
+	// years and weights.
+	MethodDamped = "damped"
 )
+
+// MethodAuto chooses among Candidates() by a rolling-origin backtest of
+// the input (RunRolling's Chosen) each time it is projected.
+const MethodAuto = "auto"
+
+// Candidates are the methods MethodAuto chooses among.
+func Candidates() []string { return []string{MethodCohort, MethodShrink, MethodDamped} }
+
+// dampedPhi is MethodDamped's damping of the intake trend per year.
+const dampedPhi = 0.8
 
 // Methods lists the estimation methods.
 func Methods() []string {
-	return []string{MethodCohort, MethodSurvival, MethodPersistence, MethodShrink}
+	return []string{MethodCohort, MethodSurvival, MethodPersistence, MethodShrink, MethodDamped, MethodAuto}
 }
 
 func validMethod(m string) bool { return m == "" || slices.Contains(Methods(), m) }
@@ -57,8 +74,15 @@ type obs struct {
 // historyWeights are the weights of the yearly ratios under the method,
 // most recent first.
 func (m *compiled) historyWeights() []float64 {
-	if m.pol.method() == MethodSurvival {
+	switch m.pol.method() {
+	case MethodSurvival:
 		return []float64{1, 1, 1}
+	case MethodDamped:
+		ws := make([]float64, 8)
+		for i := range ws {
+			ws[i] = math.Pow(0.85, float64(i))
+		}
+		return ws
 	}
 	return m.pol.HistoryWeights
 }
@@ -182,4 +206,43 @@ func shrinkFactors(prog [][][]obs, dist []float64, ws []float64, nc int) []float
 		}
 	}
 	return out
+}
+
+// trendLine fits ratio = a + b·(−i) by weighted least squares over the
+// yearly ratios (weights ws[i]); ok is false with fewer than three years.
+func trendLine(os []obs, ws []float64) (a, b float64, ok bool) {
+	var sw, sx, sy, sxx, sxy float64
+	n := 0
+	for _, o := range os {
+		if o.den <= 0 || o.i >= len(ws) || ws[o.i] <= 0 {
+			continue
+		}
+		w, x, y := ws[o.i], -float64(o.i), o.num/o.den
+		sw += w
+		sx += w * x
+		sy += w * y
+		sxx += w * x * x
+		sxy += w * x * y
+		n++
+	}
+	if n < 3 {
+		return 0, 0, false
+	}
+	den := sw*sxx - sx*sx
+	if den <= 0 {
+		return 0, 0, false
+	}
+	b = (sw*sxy - sx*sy) / den
+	a = (sy - b*sx) / sw
+	return a, b, true
+}
+
+// dampedSum is Σ_{j=1..h} φ^j.
+func dampedSum(h int) float64 {
+	s, p := 0.0, 1.0
+	for range h {
+		p *= dampedPhi
+		s += p
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package school
 
 import (
+	"fmt"
 	"sort"
 
 	"gonum.org/v1/gonum/floats"
@@ -28,6 +29,8 @@ type Options struct {
 // Result is a projection: series per catchment, street and district.
 type Result struct {
 	Scenario string `json:"scenario"`
+	// Method is the estimation method used (see Methods).
+	Method   string `json:"method"`
 	BaseYear int    `json:"base_year"`
 	Years    []int  `json:"years"`
 	// Catchments, Streets and District hold one series per unit and level.
@@ -113,10 +116,29 @@ func Project(in *Input, opt Options) (*Result, error) {
 	return project(in, idx, opt)
 }
 
+// chooseMethod is in with MethodAuto replaced by the method a rolling
+// backtest chooses.
+func chooseMethod(in *Input) (*Input, error) {
+	r, err := RunRolling(in, RollingOptions{Methods: Candidates()})
+	if err != nil {
+		return nil, fmt.Errorf("method auto: %w", err)
+	}
+	out := *in
+	out.Policy = in.Policy.withDefaults()
+	out.Policy.Method = r.Chosen
+	return &out, nil
+}
+
 // project runs a checked input.
 func project(in *Input, idx *index, opt Options) (*Result, error) {
 	if opt.Scenario == "" {
 		opt.Scenario = "baseline"
+	}
+	if in.Policy.Method == MethodAuto {
+		var err error
+		if in, err = chooseMethod(in); err != nil {
+			return nil, err
+		}
 	}
 	return compile(in, idx).project(opt)
 }
@@ -156,6 +178,7 @@ type level struct {
 	has         []bool
 	weight      []float64 // grid → children of the level's ages
 	entry       []float64 // fitted ratios per catchment
+	entrySlope  []float64 // MethodDamped: the intake ratio's yearly trend
 	prog        [][]float64
 	pooled      []bool
 	needed      bool // the entry ratio is needed (primary: births recorded)
@@ -457,7 +480,7 @@ func (l *level) membership(y int) []int {
 
 func (m *compiled) project(opt Options) (*Result, error) {
 	H := opt.Years
-	res := &Result{Scenario: opt.Scenario, BaseYear: m.base}
+	res := &Result{Scenario: opt.Scenario, Method: m.pol.method(), BaseYear: m.base}
 	for h := 1; h <= H; h++ {
 		res.Years = append(res.Years, m.base+h)
 	}

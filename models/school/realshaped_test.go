@@ -29,7 +29,11 @@ var updateRealShaped = flag.Bool("update-realshaped", false, "rewrite testdata/r
 //   - noisy grade progression: district ratios by grade × a school's
 //     migration factor (mean 1 ± 1.5%, tied to its share trend, drifting
 //     as an AR(1) with φ = 0.85, sd 0.8%) × a fixed grade effect (sd 1%),
-//     with cohort noise of variance 0.8 × the expected count;
+//     with cohort noise: a school's net migration (variance migrationVar
+//     × its expected pupils, shared by its grades) and the placement of
+//     pupils between grades (retention, acceleration, recording: variance
+//     placementVar × the expected count of a grade, summing to zero over
+//     the school);
 //   - small schools (a fifth with 10–20 pupils a grade) beside large ones;
 //   - a school opening in 2008 taking 30% of two neighbours' pupils and
 //     35% of their births share, and a school closing in 2016 (first year
@@ -153,16 +157,28 @@ func realShaped(seed uint64) (enrolment, births, schools []byte, oracle [2]float
 			lambda := takeUp * w[i] * B[y-5]
 			cur[0] = poisson(lambda * math.Exp(0.04*norm()))
 			expect := lambda * math.Exp(0.0008)
+			var mean, z [6]float64
+			var sumM, sumZ float64
 			for g := 1; g < 6; g++ {
 				if !ok {
 					cur[g] = poisson(takeUp * w[i] * B[y-5-g])
 					continue
 				}
-				// The mean given last year's cohort and the school's factor
-				// last year (its AR(1) step is not known a year ahead).
-				mean := d[g-1] * (s.mu + s.dev) * (1 + s.gradeFx[g]) * prev[g-1]
-				expect += d[g-1] * (s.mu + (s.dev-0.008*0)*1) * (1 + s.gradeFx[g]) * prev[g-1]
-				cur[g] = math.Max(0, math.Round(mean+math.Sqrt(0.8*mean)*norm()))
+				// The mean given last year's cohort and this year's
+				// migration factor (an oracle knows it).
+				mean[g] = d[g-1] * (s.mu + s.dev) * (1 + s.gradeFx[g]) * prev[g-1]
+				expect += mean[g]
+				z[g] = math.Sqrt(placementVar*mean[g]) * norm()
+				sumM += mean[g]
+				sumZ += z[g]
+			}
+			if ok && sumM > 0 {
+				// School-level migration noise shared by the grades, and
+				// zero-sum placement noise between them.
+				mig := math.Sqrt(migrationVar*sumM) * norm() / sumM
+				for g := 1; g < 6; g++ {
+					cur[g] = math.Max(0, math.Round(mean[g]*(1+mig)+z[g]-mean[g]/sumM*sumZ))
+				}
 			}
 			if tot := cur[0] + cur[1] + cur[2] + cur[3] + cur[4] + cur[5]; ok && y >= y0+1 && tot > 0 && !(y == opens || y == closes) {
 				k := 0
@@ -241,6 +257,15 @@ func realShaped(seed uint64) (enrolment, births, schools []byte, oracle [2]float
 }
 
 const realShapedDir = "testdata/realshaped"
+
+// The cohort noise of the real-shaped district: the variance, per expected
+// pupil, of a school's net migration (shared by its grades) and of the
+// placement of its pupils between grades (retention, acceleration,
+// recording), which leaves the school's total unchanged.
+const (
+	migrationVar = 0.35
+	placementVar = 0.8
+)
 
 // TestRealShapedDataIsItsGenerator: the committed data is what realShaped
 // generates (go test -run RealShaped -update-realshaped rewrites it).

@@ -22,8 +22,8 @@ type RollingOptions struct {
 	// Year−5 (the last six years held out); a Split after Year holds out
 	// nothing.
 	Split int
-	// Methods are compared (default: the policy's method, MethodShrink and
-	// the baselines MethodPersistence and MethodSurvival).
+	// Methods are compared (default: the policy's method, MethodShrink,
+	// MethodDamped and the baselines MethodPersistence and MethodSurvival).
 	Methods []string
 	// Coverage is the nominal coverage of the prediction intervals (0: 0.8).
 	Coverage float64
@@ -135,14 +135,17 @@ func RunRolling(in *Input, opt RollingOptions) (*Rolling, error) {
 	pol := in.Policy.withDefaults()
 	if len(opt.Methods) == 0 {
 		opt.Methods = []string{pol.method()}
-		for _, m := range []string{MethodShrink, MethodPersistence, MethodSurvival} {
+		if opt.Methods[0] == MethodAuto {
+			opt.Methods = Candidates()
+		}
+		for _, m := range []string{MethodShrink, MethodDamped, MethodPersistence, MethodSurvival} {
 			if !slices.Contains(opt.Methods, m) {
 				opt.Methods = append(opt.Methods, m)
 			}
 		}
 	}
 	for i, m := range opt.Methods {
-		if m == "" || !validMethod(m) {
+		if m == "" || m == MethodAuto || !validMethod(m) {
 			return nil, bad(fmt.Sprintf("methods[%d]", i), "%q: want one of %v", m, Methods())
 		}
 	}
@@ -430,7 +433,11 @@ func bandFor(bs []Band, h int) (Band, bool) {
 // origin of its history and leads 1…horizons.
 func Calibrate(in *Input, horizons int, coverage float64) (Intervals, error) {
 	pol := in.Policy.withDefaults()
-	r, err := RunRolling(in, RollingOptions{Horizons: horizons, Split: in.Year + 1, Methods: []string{pol.method()}, Coverage: coverage})
+	ms := []string{pol.method()}
+	if ms[0] == MethodAuto {
+		ms = Candidates()
+	}
+	r, err := RunRolling(in, RollingOptions{Horizons: horizons, Split: in.Year + 1, Methods: ms, Coverage: coverage})
 	if err != nil {
 		return Intervals{}, err
 	}
