@@ -14,10 +14,12 @@ import (
 
 // School serves the school-place model and the planners' scenarios:
 //
-//	GET    /api/school/projection?years=5&scenario=baseline|ID&level=all|primary|junior&format=json|csv
+//	GET    /api/school/projection?years=5&scenario=baseline|ID&level=all|primary|junior&format=json|csv&intervals=false|true
 //	POST   /api/school/projection?years=&level=&format=   body: a whole school.Input (run offline data; nothing stored)
 //	GET    /api/school/backtest
-//	GET    /api/school/chart.svg?catchment=CODE&scenario=&level=&years=   (no catchment: the district)
+//	GET    /api/school/rolling?from=&to=&horizons=3&split=&methods=a,b   rolling-origin backtest with the baselines
+//	GET    /api/school/chart.svg?catchment=CODE&scenario=&level=&years=&intervals=true   (no catchment: the district;
+//	       80% prediction intervals calibrated by the rolling backtest unless intervals=false)
 //	POST   /api/school/layer?scenario=&year=   (planner) puts the school_pressure layer in the catalog
 //	GET    /api/scenarios?model=school          list ("model=" empty: every model)
 //	POST   /api/scenarios                       (planner) {"model":"school","name","description","changes":[…]}
@@ -50,6 +52,7 @@ func (s *School) Register(mux *http.ServeMux, log *slog.Logger, tokens Tokens) {
 	mux.Handle("GET /api/school/projection", Handle(log, s.projection))
 	mux.Handle("POST /api/school/projection", Handle(log, s.projectInput))
 	mux.Handle("GET /api/school/backtest", Handle(log, s.backtest))
+	mux.Handle("GET /api/school/rolling", Handle(log, s.rolling))
 	mux.Handle("GET /api/school/chart.svg", Handle(log, s.chart))
 	mux.Handle("POST /api/school/layer", Handle(log, tokens.Require(Planner, s.layer)))
 	mux.Handle("GET /api/scenarios", Handle(log, s.list))
@@ -80,12 +83,18 @@ func modelError(err error) error {
 
 // run projects the named scenario (baseline when empty).
 func (s *School) run(ctx context.Context, id string, years int) (*school.Result, error) {
+	return s.runWith(ctx, id, school.Options{Years: years})
+}
+
+// runWith projects the named scenario with opt (its Scenario set here).
+func (s *School) runWith(ctx context.Context, id string, opt school.Options) (*school.Result, error) {
 	base, err := s.baseline(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if id == "" || id == scenario.Baseline {
-		return school.Project(base, school.Options{Years: years, Scenario: scenario.Baseline})
+		opt.Scenario = scenario.Baseline
+		return school.Project(base, opt)
 	}
 	sc, err := s.svc.Get(ctx, school.Name, id)
 	if err != nil {
@@ -100,7 +109,8 @@ func (s *School) run(ctx context.Context, id string, years int) (*school.Result,
 		}
 		return nil, err
 	}
-	return school.Project(in, school.Options{Years: years, Scenario: sc.Name})
+	opt.Scenario = sc.Name
+	return school.Project(in, opt)
 }
 
 func level(r *http.Request) (string, error) {
@@ -139,7 +149,7 @@ func (s *School) projection(w http.ResponseWriter, r *http.Request) error {
 	if _, err := level(r); err != nil {
 		return err
 	}
-	res, err := s.run(r.Context(), q.Get("scenario"), years)
+	res, err := s.intervalResult(r, years, false)
 	if err != nil {
 		return modelError(err)
 	}
@@ -184,7 +194,7 @@ func (s *School) chart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.run(r.Context(), q.Get("scenario"), years)
+	res, err := s.intervalResult(r, years, true)
 	if err != nil {
 		return modelError(err)
 	}
@@ -222,6 +232,67 @@ func (s *School) chart(w http.ResponseWriter, r *http.Request) error {
 	title += " — " + res.Scenario
 	w.Header().Set("Content-Type", "image/svg+xml")
 	return school.Chart(w, *found, res.BaseYear, title)
+}
+
+// intervalResult projects the request's scenario, with 80% prediction
+// intervals calibrated by a rolling backtest of the baseline when
+// intervals=true (or by default when def), unless the history is too
+// short to calibrate them.
+func (s *School) intervalResult(r *http.Request, years int, def bool) (*school.Result, error) {
+	q := r.URL.Query()
+	opt := school.Options{Years: years}
+	v := q.Get("intervals")
+	if v == "" && def {
+		v = "true"
+	}
+	switch v {
+	case "true", "1":
+		base, err := s.baseline(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		if iv, err := school.Calibrate(base, 3, 0.8); err == nil {
+			opt.Intervals = &iv
+		}
+	case "", "false", "0":
+	default:
+		return nil, BadRequest("intervals", "%q: want true or false", v)
+	}
+	return s.runWith(r.Context(), q.Get("scenario"), opt)
+}
+
+// rolling is the rolling-origin backtest of the baseline with the baselines
+// beside the methods.
+func (s *School) rolling(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	base, err := s.baseline(r.Context())
+	if err != nil {
+		return err
+	}
+	opt := school.RollingOptions{}
+	if opt.Horizons, err = ParseInt(q, "horizons", 3, 1, school.MaxYears); err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		name string
+		v    *int
+	}{{"from", &opt.From}, {"to", &opt.To}, {"split", &opt.Split}} {
+		if *p.v, err = ParseInt(q, p.name, 0, 0, base.Year+1); err != nil {
+			return err
+		}
+	}
+	if m := q.Get("methods"); m != "" {
+		opt.Methods = strings.Split(m, ",")
+	}
+	res, err := school.RunRolling(base, opt)
+	if err != nil {
+		var fe *scenario.FieldError
+		if errors.As(err, &fe) && strings.HasPrefix(fe.Field, "methods[") {
+			return BadRequest("methods", "%s", fe.Message)
+		}
+		return modelError(err)
+	}
+	return WriteJSON(w, http.StatusOK, "", res)
 }
 
 func (s *School) layer(w http.ResponseWriter, r *http.Request) error {
