@@ -5,35 +5,52 @@
 //
 // # Model
 //
-// For each level (primary: grades 1–6, junior: grades 7–9) and catchment c,
-// with A the admission age, f the floating enrolment rate and y a year:
+// For each level (primary: grades 1–6, junior: grades 7–9 by default;
+// Policy.Grades sets other spans, e.g. K–5 with grade 0 for kindergarten)
+// and catchment c, with A the admission age (the age entering grade 1; the
+// first grade F admits children of age A+F−1), f the floating enrolment
+// rate and y a year:
 //
-//	entry (grade 1):  E₁(c,y) = r(c)·B(c, y−A) + f·F(c, y)
+//	entry (grade F):  E_F(c,y) = r(c)·B(c, y−A−F+1) + f·F(c, y)
 //	later grades:     E_g(c,y) = p_g(c)·E_{g−1}(c, y−1)
-//	junior entry:     E₇(J,y) = p₇(J)·Σ_P M(P,J)·E₆(P, y−1)
+//	junior entry:     E_J(J,y) = p_J(J)·Σ_P M(P,J)·E_last(P, y−1)
 //	new housing:      H(c,y)  = Σ_projects Σ_types dwellings·(Y(y−completion) − Y(base−completion))
 //	demand:           D(c,y)  = Σ_g E_g(c,y) + H(c,y);  gap = D − seats;  pressure = D / seats
 //
-// B(c,y) is the births of year y in the catchment's grids, F(c,y) the
-// floating children of admission age living there in year y (the
-// population table's floating counts aged forward or back from
-// PopulationYear), M(P,J) the share of primary catchment P's school-age
-// children who live in junior catchment J. The birth-to-intake ratio r and
-// the grade-progression (cohort-survival) ratios p are recency-weighted
-// means (gonum stat.Mean) of the yearly ratios observed in the enrolment
-// history, the most recent year weighted Policy.HistoryWeights[0]; a
-// catchment without history takes the district's ratio. Housing pupils are
-// an overlay on the cohort projection: Y is the pupil yield per dwelling of
-// the project's type Y years after completion (Policy.Yields), and only the
+// B(c,y) is the births of year y in the catchment's grids (births given
+// for an area are apportioned to its grids, see BirthRow), F(c,y) the
+// floating children of entry age living there in year y (the population
+// table's floating counts aged forward or back from PopulationYear),
+// M(P,J) the share of primary catchment P's school-age children who live
+// in junior catchment J. How the birth-to-intake ratio r and the
+// grade-progression (cohort-survival) ratios p are estimated from the
+// enrolment history is Policy.Method (see Methods): by default
+// (MethodCohort) they are recency-weighted means (gonum stat.Mean) of the
+// yearly ratios, the most recent year weighted Policy.HistoryWeights[0];
+// MethodShrink pools a catchment's grades into one migration factor shrunk
+// toward the district (empirical Bayes); MethodAuto lets a rolling-origin
+// backtest choose. A catchment without history takes the district's ratio;
+// a ratio the projection needs that no history fits is refused (a
+// *scenario.FieldError), never assumed. Housing pupils are an overlay on
+// the cohort projection: Y is the pupil yield per dwelling of the
+// project's type Y years after completion (Policy.Yields), and only the
 // part beyond what the history already holds (Y at the base year) is added;
-// yields of a level are spread evenly over its grades. Births after the last
-// recorded year are held at the recency-weighted mean of the recorded years.
-// Catchment-line moves apply to admissions from their year on: pupils
-// already enrolled stay at their school.
+// yields of a level are spread evenly over its grades. Births after the
+// last recorded year are held at the recency-weighted mean of the recorded
+// years. Catchment-line moves apply to admissions from their year on:
+// pupils already enrolled stay at their school; a closed catchment's
+// pupils all move (School.ReassignTo).
 //
 // Street figures allocate each catchment's cohort demand to its grids in
 // proportion to their children of the level's ages (housing pupils go to
 // the project's grid); street seats are those of the schools located there.
+//
+// # Accuracy
+//
+// RunRolling backtests the model from every origin of its history against
+// the baselines (persistence, textbook cohort survival), per catchment and
+// district, and Calibrate turns its errors into empirical prediction
+// intervals (Options.Intervals).
 //
 // # Input
 //
@@ -42,6 +59,13 @@
 // example and testdata/example_scenario.json a scenario for it:
 //
 //	onemap model school --input example_input.json --years 5 --scenario example_scenario.json
+//
+// A district's own tables can also be given as CSV files (see LoadCSV);
+// testdata/planner holds K–5 headcounts, district births, four schools of
+// which one closed, and housing:
+//
+//	onemap model school --input testdata/planner --years 5
+//	onemap model school --input testdata/planner --rolling
 package school
 
 import (

@@ -247,3 +247,24 @@ func TestPlannerCSV(t *testing.T) {
 		t.Errorf("unknown table: %v", err)
 	}
 }
+
+// TestScenarioCloseReassigns: close_school with reassign_to sends the
+// closed catchment's pupils to the named one.
+func TestScenarioCloseReassigns(t *testing.T) {
+	in, err := Apply(steady(2024), []scenario.Change{change(OpCloseSchool, map[string]any{"id": 2, "year": 2026, "reassign_to": "PA"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Project(in, Options{Years: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "PA 2026", series(t, r, "catchment", "PA", Primary).Points[1].Demand, 1200)
+	near(t, "PB 2026", series(t, r, "catchment", "PB", Primary).Points[1].Demand, 0)
+	for _, to := range []string{"PB", "nowhere"} {
+		var fe *scenario.FieldError
+		if _, err := Apply(steady(2024), []scenario.Change{change(OpCloseSchool, map[string]any{"id": 2, "year": 2026, "reassign_to": to})}); !errors.As(err, &fe) || !strings.HasSuffix(fe.Field, "params.reassign_to") {
+			t.Errorf("reassign_to %s: %v", to, err)
+		}
+	}
+}
