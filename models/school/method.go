@@ -246,3 +246,8 @@ func dampedSum(h int) float64 {
 	}
 	return s
 }
+
+// validMethods are the methods a backtest may compare (all but MethodAuto).
+func validMethods() []string {
+	return slices.DeleteFunc(Methods(), func(m string) bool { return m == MethodAuto })
+}

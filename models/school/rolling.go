@@ -146,7 +146,7 @@ func RunRolling(in *Input, opt RollingOptions) (*Rolling, error) {
 	}
 	for i, m := range opt.Methods {
 		if m == "" || m == MethodAuto || !validMethod(m) {
-			return nil, bad(fmt.Sprintf("methods[%d]", i), "%q: want one of %v", m, Methods())
+			return nil, bad("methods", "method %d, %q: want one of %v", i+1, m, validMethods())
 		}
 	}
 	first := in.Year

@@ -52,7 +52,7 @@ func TestRollingSteady(t *testing.T) {
 		{"from", RollingOptions{From: 2016}},
 		{"to", RollingOptions{From: 2020, To: 2019}},
 		{"horizons", RollingOptions{Horizons: 11}},
-		{"methods[0]", RollingOptions{Methods: []string{"magic"}}},
+		{"methods", RollingOptions{Methods: []string{"magic"}}},
 		{"coverage", RollingOptions{Coverage: 1.5}},
 	} {
 		var fe *scenario.FieldError
