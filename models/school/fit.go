@@ -3,9 +3,6 @@ package school
 import (
 	"fmt"
 	"sort"
-
-	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/stat"
 )
 
 // prepare computes the per-year membership, seats, feeder shares and street
@@ -295,14 +292,6 @@ func (m *compiled) fitProgression(l *level, entryNeeded bool) error {
 		}
 	}
 	return nil
-}
-
-// weightedMean is stat.Mean with a fallback for no data.
-func weightedMean(x, w []float64, fallback float64) float64 {
-	if len(x) == 0 || floats.Sum(w) <= 0 {
-		return fallback
-	}
-	return stat.Mean(x, w)
 }
 
 // feeders returns, per junior catchment, the primary catchments whose
