@@ -192,7 +192,11 @@ func TestDispatchStateOutlivesResyncAndRestarts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cl struct{ Closures []struct{ RoadID int64 `json:"road_id"` } }
+		var cl struct {
+			Closures []struct {
+				RoadID int64 `json:"road_id"`
+			}
+		}
 		_ = json.NewDecoder(resp.Body).Decode(&cl)
 		resp.Body.Close()
 		if len(cl.Closures) != 1 || cl.Closures[0].RoadID != 1 {
