@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/onemap/onemap/models/scenario"
 	"github.com/onemap/onemap/models/school"
@@ -27,6 +28,27 @@ import (
 type School struct {
 	live *school.Live
 	svc  *scenario.Service
+	iv   intervalCache
+}
+
+// intervalCache keeps the prediction intervals calibrated for one
+// baseline input (the live input is a new value when its data change).
+type intervalCache struct {
+	mu  sync.Mutex
+	in  *school.Input
+	iv  *school.Intervals
+	err error
+}
+
+// get returns the intervals for in, calibrating them on first use.
+func (c *intervalCache) get(in *school.Input) (*school.Intervals, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.in != in {
+		iv, err := school.Calibrate(in, 3, 0.8)
+		c.in, c.iv, c.err = in, &iv, err
+	}
+	return c.iv, c.err
 }
 
 // NewSchool serves the school model live over the catalog, with scenarios
@@ -189,8 +211,8 @@ func (s *School) intervalResult(r *http.Request, years int, def bool) (*school.R
 		if err != nil {
 			return nil, err
 		}
-		if iv, err := school.Calibrate(base, 3, 0.8); err == nil {
-			opt.Intervals = &iv
+		if iv, err := s.iv.get(base); err == nil {
+			opt.Intervals = iv
 		}
 	case "", "false", "0":
 	default:
