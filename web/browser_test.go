@@ -767,6 +767,10 @@ func TestBrowser(t *testing.T) {
 	if got := b.text("#school-title"); !strings.Contains(got, catchCode) {
 		t.Errorf("school panel title reads %q after clicking catchment %s", got, catchCode)
 	}
+	// The catchment chart shades its 80% prediction interval.
+	if n := eval[int](b, `document.querySelectorAll('#school-chart svg polygon.interval').length`); n != 1 {
+		t.Errorf("the chart of catchment %s has %d interval bands, want 1", catchCode, n)
+	}
 	b.waitText(".maplibregl-popup", func(s string) bool { return strings.Contains(s, catchCode) && strings.Contains(s, "预警等级") }, "popup of catchment "+catchCode)
 	layerYear := eval[int](b, `window.onemap.state.school.layerYear`)
 	b.setValue("#school-year", fmt.Sprint(layerYear+4))
