@@ -2,6 +2,7 @@ package school
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -265,6 +266,54 @@ func TestScenarioCloseReassigns(t *testing.T) {
 		var fe *scenario.FieldError
 		if _, err := Apply(steady(2024), []scenario.Change{change(OpCloseSchool, map[string]any{"id": 2, "year": 2026, "reassign_to": to})}); !errors.As(err, &fe) || !strings.HasSuffix(fe.Field, "params.reassign_to") {
 			t.Errorf("reassign_to %s: %v", to, err)
+		}
+	}
+}
+
+// TestDemoBirthsAtEveryLevel: the demo district's births given per
+// community, per street or for the whole district (summed from its grid
+// records) are apportioned to the grids by their children aged 0 and
+// project close to the grid records: the district within 2% of the grid
+// births' projection five years ahead.
+func TestDemoBirthsAtEveryLevel(t *testing.T) {
+	in := demoInput(t)
+	want, err := Project(in, Options{Years: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Areas) == 0 {
+		t.Fatal("no community areas")
+	}
+	commOf := map[string]string{}
+	for _, a := range in.Areas {
+		for _, g := range a.Grids {
+			commOf[g] = a.Code
+		}
+	}
+	streetOf := map[string]string{}
+	for _, g := range in.Grids {
+		streetOf[g.Code] = g.Street
+	}
+	for _, level := range []string{"community", "street", DistrictArea} {
+		sum := map[[2]any]int{}
+		for _, b := range in.Births {
+			area := map[string]string{"community": commOf[b.Grid], "street": streetOf[b.Grid], DistrictArea: DistrictArea}[level]
+			sum[[2]any{area, b.Year}] += b.Births
+		}
+		cp := *in
+		cp.Births = nil
+		for k, n := range sum {
+			cp.Births = append(cp.Births, BirthRow{Area: k[0].(string), Year: k[1].(int), Births: n})
+		}
+		got, err := Project(&cp, Options{Years: 5})
+		if err != nil {
+			t.Fatalf("%s: %v", level, err)
+		}
+		for i, d := range got.District {
+			w := want.District[i].Points[4].Demand
+			if g := d.Points[4].Demand; math.Abs(g-w)/w > 0.02 {
+				t.Errorf("births by %s: %s demand %.0f in 5 years, %.0f from grid births", level, d.Level, g, w)
+			}
 		}
 	}
 }
