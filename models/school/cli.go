@@ -273,7 +273,11 @@ func rollingSummary(w io.Writer, r *Rolling) {
 	if iv := r.Intervals; iv != nil {
 		fmt.Fprintf(w, "%.0f%% intervals (%s), recorded/forecast:", 100*iv.Coverage, iv.Method)
 		for _, b := range iv.Bands.Catchment {
-			fmt.Fprintf(w, "  %dy %.3f–%.3f", b.Horizon, b.Low, b.High)
+			size := ""
+			if b.Upto > 0 {
+				size = fmt.Sprintf(" (≤ %.0f)", b.Upto)
+			}
+			fmt.Fprintf(w, "  %dy%s %.3f–%.3f", b.Horizon, size, b.Low, b.High)
 		}
 		fmt.Fprintln(w)
 		if len(iv.Observed) > 0 {

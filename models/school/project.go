@@ -87,7 +87,7 @@ type Point struct {
 
 // band sets the point's interval from the bands of lead h.
 func (p *Point) band(bs []Band, h int) {
-	if b, ok := bandFor(bs, h); ok {
+	if b, ok := bandFor(bs, h, p.Demand); ok {
 		p.Low, p.High = b.Low*p.Demand, b.High*p.Demand
 	}
 }

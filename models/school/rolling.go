@@ -107,9 +107,12 @@ type Intervals struct {
 	District  []Band `json:"district"`
 }
 
-// Band is the interval of one lead as ratios to the forecast.
+// Band is the interval of one lead as ratios to the forecast, for
+// forecasts up to Upto (0: any size; bands of one lead come smallest
+// class first).
 type Band struct {
 	Horizon int     `json:"horizon"`
+	Upto    float64 `json:"upto,omitempty"`
 	Low     float64 `json:"low"`
 	High    float64 `json:"high"`
 	N       int     `json:"n"`
@@ -176,7 +179,7 @@ func RunRolling(in *Input, opt RollingOptions) (*Rolling, error) {
 	dist := map[key][]float64{}
 	origins := map[key]map[int]bool{}
 	perCatch := map[[2]string]map[string][][]float64{} // code,level → method → h → APEs
-	ratios := map[key][]float64{}                      // chosen later: actual/forecast by method, set, h
+	ratios := map[key][][2]float64{}                   // forecast, actual/forecast by method, set, lead
 	dratios := map[key][]float64{}
 	var outcomes = map[string][]struct {
 		o    outcome
@@ -240,7 +243,7 @@ func RunRolling(in *Input, opt RollingOptions) (*Rolling, error) {
 					}
 					cat[k] = append(cat[k], e.ape())
 					if e.forecast > 0 {
-						ratios[k] = append(ratios[k], e.actual/e.forecast)
+						ratios[k] = append(ratios[k], [2]float64{e.forecast, e.actual / e.forecast})
 					}
 					if origins[k] == nil {
 						origins[k] = map[int]bool{}
@@ -304,9 +307,7 @@ func RunRolling(in *Input, opt RollingOptions) (*Rolling, error) {
 	lo, hi := (1-opt.Coverage)/2, (1+opt.Coverage)/2
 	for _, h := range r.Horizons {
 		k := key{r.Chosen, false, h}
-		if b, ok := band(ratios[k], h, lo, hi); ok {
-			is.Bands.Catchment = append(is.Bands.Catchment, b)
-		}
+		is.Bands.Catchment = append(is.Bands.Catchment, sizedBands(ratios[k], h, lo, hi)...)
 		if b, ok := band(dratios[k], h, lo, hi); ok {
 			is.Bands.District = append(is.Bands.District, b)
 		}
@@ -321,7 +322,7 @@ func RunRolling(in *Input, opt RollingOptions) (*Rolling, error) {
 			if x.o.kind == "district" {
 				bs = is.Bands.District
 			}
-			b, ok := bandFor(bs, x.o.h)
+			b, ok := bandFor(bs, x.o.h, x.o.forecast)
 			if !ok {
 				continue
 			}
@@ -409,23 +410,61 @@ func band(ratios []float64, h int, lo, hi float64) (Band, bool) {
 	return Band{Horizon: h, Low: stat.Quantile(lo, stat.LinInterp, x, nil), High: stat.Quantile(hi, stat.LinInterp, x, nil), N: len(x)}, true
 }
 
-// bandFor is the band of lead h: the band itself, or beyond the longest
-// calibrated lead H that band widened on the log scale by √(h/H).
-func bandFor(bs []Band, h int) (Band, bool) {
+// sizedBandMin is the fewest forecasts a size class of bands rests on.
+const sizedBandMin = 30
+
+// sizedBands are the bands of lead h by the forecast's size: terciles of
+// the forecasts when each holds at least sizedBandMin of them (small
+// catchments' relative errors are larger), else one band.
+func sizedBands(pairs [][2]float64, h int, lo, hi float64) []Band {
+	p := append([][2]float64(nil), pairs...)
+	sort.Slice(p, func(i, j int) bool { return p[i][0] < p[j][0] })
+	classes := 3
+	if len(p) < classes*sizedBandMin {
+		classes = 1
+	}
+	var out []Band
+	for k := range classes {
+		part := p[k*len(p)/classes : (k+1)*len(p)/classes]
+		rs := make([]float64, len(part))
+		for i, x := range part {
+			rs[i] = x[1]
+		}
+		b, ok := band(rs, h, lo, hi)
+		if !ok {
+			return nil
+		}
+		if k < classes-1 {
+			b.Upto = part[len(part)-1][0]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// bandFor is the band of lead h for a forecast of the given size: the
+// band of its size class, or beyond the longest calibrated lead H that
+// lead's band widened on the log scale by √(h/H).
+func bandFor(bs []Band, h int, forecast float64) (Band, bool) {
 	if len(bs) == 0 {
 		return Band{}, false
 	}
+	longest := 0
 	for _, b := range bs {
-		if b.Horizon == h {
-			return b, true
+		longest = max(longest, b.Horizon)
+	}
+	lead := min(h, longest)
+	for _, b := range bs {
+		if b.Horizon != lead || (b.Upto != 0 && forecast > b.Upto) {
+			continue
 		}
+		if h > longest {
+			s := math.Sqrt(float64(h) / float64(longest))
+			b.Horizon, b.Low, b.High = h, math.Exp(s*math.Log(b.Low)), math.Exp(s*math.Log(b.High))
+		}
+		return b, true
 	}
-	last := bs[len(bs)-1]
-	if h < last.Horizon {
-		return Band{}, false
-	}
-	s := math.Sqrt(float64(h) / float64(last.Horizon))
-	return Band{Horizon: h, Low: math.Exp(s * math.Log(last.Low)), High: math.Exp(s * math.Log(last.High)), N: last.N}, true
+	return Band{}, false
 }
 
 // Calibrate returns the empirical prediction-interval bands of in's policy

@@ -78,6 +78,17 @@ func TestIntervalsOnPoints(t *testing.T) {
 	near(t, "high 2", p[1].High, 750)
 	near(t, "low 3", p[2].Low, 600*math.Exp(math.Sqrt(1.5)*math.Log(0.8)))
 	near(t, "district high 1", r.District[0].Points[0].High, 1212)
+	// Bands by size: a 600-pupil forecast takes the class up to 1,000.
+	iv.Catchment = []Band{{Horizon: 1, Upto: 300, Low: 0.5, High: 2}, {Horizon: 1, Upto: 1000, Low: 0.9, High: 1.1}, {Horizon: 1, Low: 0.99, High: 1.01}}
+	if r, err = Project(steady(2024), Options{Years: 2, Intervals: iv}); err != nil {
+		t.Fatal(err)
+	}
+	p = series(t, r, "catchment", "PA", Primary).Points
+	near(t, "sized low 1", p[0].Low, 540)
+	near(t, "sized high 2", p[1].High, 600*math.Exp(math.Sqrt(2)*math.Log(1.1)))
+	if b, _ := bandFor(iv.Catchment, 1, 5000); b.Low != 0.99 {
+		t.Errorf("a 5,000-pupil forecast takes %+v", b)
+	}
 }
 
 // TestRealShapedBacktest is the rolling backtest on the real-shaped
