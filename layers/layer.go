@@ -22,6 +22,9 @@ const (
 	MultiPoint      GeomType = "MultiPoint"
 	MultiLineString GeomType = "MultiLineString"
 	MultiPolygon    GeomType = "MultiPolygon"
+	// Geometry is a layer of mixed types (a PostGIS geometry column with no
+	// declared type): each feature's own type is kept.
+	Geometry GeomType = "Geometry"
 )
 
 // FieldType is the type of one attribute field.
@@ -64,6 +67,9 @@ type Schema struct {
 	// names are not drawn, and thousands of points would weigh on the tile.
 	Labels       bool `json:"labels,omitempty"`
 	LabelMinZoom int  `json:"label_minzoom,omitempty"`
+	// Source names where a layer published from the user's own database
+	// comes from (postgis:schema.table); empty for onemap's own layers.
+	Source string `json:"source,omitempty"`
 }
 
 // Field returns the named field and whether the schema has it.

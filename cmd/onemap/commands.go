@@ -37,6 +37,9 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := postgis.Load(ctx, *db, d); err != nil {
 		return err
 	}
+	if err := createScenarios(ctx, *db); err != nil {
+		return err
+	}
 	n := 0
 	for _, fs := range d.Layers {
 		n += len(fs)
