@@ -59,6 +59,22 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 			skip[st.Schema+"."+t] = true
 		}
 	}
+	if len(file.Layers) == 0 {
+		// No layers configured: an osm2pgsql import is served with the
+		// built-in profile (its raw tables are not also published).
+		osmFile, used, err := config.DetectOSM2pgsql(ctx, pool)
+		if err != nil {
+			return fail(err)
+		}
+		if osmFile != nil {
+			log.Info("osm2pgsql tables found: serving them with the built-in osm2pgsql profile", "tables", strings.Join(used, ", "))
+			osmFile.PostGIS = file.PostGIS
+			file = osmFile
+			for _, t := range used {
+				skip[t] = true
+			}
+		}
+	}
 	if file.PostGIS.Schemas == nil && cfg.schemas != "" {
 		file.PostGIS.Schemas = splitList(cfg.schemas)
 	}

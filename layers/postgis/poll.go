@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -22,6 +23,7 @@ type Poller struct {
 	// Followed are the sources re-read; TooBig those left as read at start.
 	Followed, TooBig []Source
 	Interval         time.Duration
+	lsn              string // the WAL position of the last re-read
 }
 
 // NewPoller returns a Poller of the sources over c; sources of more than
@@ -94,8 +96,28 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
-// Once re-reads every followed source and applies what changed.
+// Once re-reads every followed source and applies what changed. Nothing is
+// re-read while the server's WAL position has not moved since the last
+// time: no transaction has changed any table then, so an idle database
+// costs one tiny query per tick.
 func (p *Poller) Once(ctx context.Context) error {
+	var lsn string
+	err := p.pool.QueryRow(ctx, `SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text`).Scan(&lsn)
+	if err != nil {
+		return fmt.Errorf("postgis poll: wal position: %w", err)
+	}
+	if lsn == p.lsn {
+		return nil
+	}
+	if err := p.reread(ctx); err != nil {
+		return err
+	}
+	p.lsn = lsn
+	return nil
+}
+
+// reread re-reads every followed source and applies what changed.
+func (p *Poller) reread(ctx context.Context) error {
 	for _, s := range p.Followed {
 		fs, _, err := ReadSource(ctx, p.pool, s)
 		if err != nil {
