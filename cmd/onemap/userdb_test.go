@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/onemap/onemap/internal/pgtest"
+	"github.com/onemap/onemap/layers/postgis"
 )
 
 // userSQL is a district's own PostGIS as a new user brings it: grids in
@@ -381,4 +382,37 @@ func TestServeBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInitCreatesOnemapTables: `onemap init` is the explicit step that
+// creates onemap's tables; serve then reads and follows them, and tells in
+// /healthz that their triggers are in force.
+func TestInitCreatesOnemapTables(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"init", "--db", db.URL}, &out, &errb); code != 0 || !strings.Contains(out.String(), "created onemap's tables") {
+		t.Fatalf("init: exit %d, %q %q", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"init", "--db", db.URL}, &out, &errb); code != 0 || !strings.Contains(out.String(), "nothing to do") {
+		t.Fatalf("init again: exit %d, %q", code, out.String())
+	}
+	st, err := postgis.Inspect(ctx, db.Pool)
+	if err != nil || !st.Initialised() || !st.Triggers || !st.Writable {
+		t.Fatalf("after init: %+v %v", st, err)
+	}
+	cfg := defaultConfig()
+	cfg.db = db.URL
+	s := startApp(t, cfg)
+	var h map[string]any
+	getJSON(t, s.URL+"/healthz", &h)
+	pg, _ := h["postgis"].(map[string]any)
+	if sync, _ := pg["onemap_sync"].(map[string]any); sync["mode"] != "notify triggers" {
+		t.Errorf("healthz after init: %v", pg)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO hazards (id, geom, name) VALUES (7, ST_SetSRID(ST_MakePoint(114.05, 22.55), 4326), '新')`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "insert into onemap's hazards table", func() bool { return status(t, s.URL+"/collections/hazards/items/7") == 200 })
 }

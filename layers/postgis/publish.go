@@ -15,6 +15,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/maptile"
 )
 
 // IDKind is how a Source gives its features their ids.
@@ -230,6 +231,18 @@ func ReadSource(ctx context.Context, q querier, s Source) ([]layers.Feature, Rea
 	return out, st, nil
 }
 
+// bounds is the bounding box of features.
+func bounds(fs []layers.Feature) orb.Bound {
+	if len(fs) == 0 {
+		return orb.Bound{}
+	}
+	b := fs[0].Geometry.Bound()
+	for i := 1; i < len(fs); i++ {
+		b = b.Union(fs[i].Geometry.Bound())
+	}
+	return b
+}
+
 // hashID is a stable id from bytes: FNV-1a, within idMask.
 func hashID(parts ...[]byte) int64 {
 	h := fnv.New64a()
@@ -286,19 +299,25 @@ func ColumnField(name, typ string) (expr string, t layers.FieldType, ok bool) {
 	return "to_json(" + c + ")#>>'{}'", layers.String, true
 }
 
-// DefaultMinZoom is the first zoom a layer of n features is drawn at when
-// its configuration does not say: small layers everywhere, big ones only
-// where their tiles stay light.
-func DefaultMinZoom(n int) int {
-	switch {
-	case n <= 20_000:
-		return 0
-	case n <= 200_000:
-		return 10
-	case n <= 1_000_000:
-		return 12
+// MaxPerTile is the most features DefaultMinZoom lets a tile hold on
+// average at a layer's first zoom.
+const MaxPerTile = 5000
+
+// DefaultMinZoom is the first zoom a layer of n features over bound is
+// drawn at when its configuration does not say: the lowest zoom (0–16) at
+// which the tiles covering bound hold at most MaxPerTile features on
+// average, so that a big table's low-zoom tiles (and the start-up warm-up
+// of them) stay light.
+func DefaultMinZoom(n int, bound orb.Bound) int {
+	for z := 0; z < 16; z++ {
+		lo := maptile.At(orb.Point{bound.Min[0], bound.Max[1]}, maptile.Zoom(z))
+		hi := maptile.At(orb.Point{bound.Max[0], bound.Min[1]}, maptile.Zoom(z))
+		tiles := (int(hi.X) - int(lo.X) + 1) * (int(hi.Y) - int(lo.Y) + 1)
+		if n <= MaxPerTile*tiles {
+			return z
+		}
 	}
-	return 14
+	return 16
 }
 
 // AutoOptions are the choices of automatic publication.
@@ -439,7 +458,7 @@ func Publish(ctx context.Context, pool *pgxpool.Pool, c *layers.Catalog, srcs []
 			continue
 		}
 		if !s.ZoomSet {
-			s.Schema.MinZoom = DefaultMinZoom(len(r.fs))
+			s.Schema.MinZoom = DefaultMinZoom(len(r.fs), bounds(r.fs))
 			s.ZoomSet = true
 		}
 		c.Put(s.Schema, r.fs)
