@@ -239,36 +239,6 @@ func TestServeUserDatabaseReadOnly(t *testing.T) {
 	}
 }
 
-// districtTOML maps the district's own tables onto onemap's roles.
-const districtTOML = `
-[postgis]
-poll = "100ms"
-
-[[layers]]
-table = "wangge"
-role = "grids"
-title_zh = "网格"
-[layers.fields]
-code = "网格编码"
-name = "网格名称"
-parent_code = "社区编码"
-residents = "人口"
-
-[[layers]]
-table = "xiaofangzhan"
-role = "fire_stations"
-[layers.fields]
-name = "名称"
-vehicles = "车辆数"
-
-[[layers]]
-name = "pois"
-table = "poi_3857"
-columns = ["name"]
-rename = { name = "名称" }
-minzoom = 12
-`
-
 func writeFile(t *testing.T, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "onemap.toml")
@@ -290,7 +260,12 @@ func TestServeUserDatabaseWithRoles(t *testing.T) {
 	}
 	cfg := defaultConfig()
 	cfg.db = readOnlyRole(t, db)
-	cfg.config = writeFile(t, districtTOML)
+	// The README's example, with the test's schema for public.
+	example, err := os.ReadFile("../../layers/config/examples/district.onemap.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.config = writeFile(t, strings.Replace(string(example), `schemas = ["public"]`, `schemas = ["`+db.Schema+`"]`, 1))
 	s := startApp(t, cfg)
 
 	var loc struct {

@@ -95,7 +95,10 @@ func DetectOSM2pgsql(ctx context.Context, q Querier) (*File, []string, error) {
 // social_facility) from points and areas alike.
 func OSM2pgsql(point, line, polygon string, tags bool, adminLevels []int) string {
 	var b strings.Builder
-	b.WriteString("# onemap's built-in profile for osm2pgsql's default pgsql output.\n")
+	b.WriteString("# onemap's built-in profile for osm2pgsql's default pgsql output (EPSG:3857, no --hstore),\n" +
+		"# here for an extract with admin_level 2, 6 and 8. serve --db uses it by itself when it finds\n" +
+		"# planet_osm_* tables and no --config; copy and edit it to change it. Regenerate this copy with\n" +
+		"# go test ./layers/config -run TestExamples -update\n")
 	var cls, spd []string
 	var hw []string
 	for _, d := range drivable {
