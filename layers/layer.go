@@ -22,8 +22,9 @@ const (
 	MultiPoint      GeomType = "MultiPoint"
 	MultiLineString GeomType = "MultiLineString"
 	MultiPolygon    GeomType = "MultiPolygon"
-	// Geometry is a layer of mixed types (a PostGIS geometry column with no
-	// declared type): each feature's own type is kept.
+	// Geometry is any of the above, for layers that mix them (a road
+	// closure is a road's line or an area; a PostGIS geometry column with
+	// no declared type): each feature's own type is kept.
 	Geometry GeomType = "Geometry"
 )
 
@@ -70,7 +71,22 @@ type Schema struct {
 	// Source names where a layer published from the user's own database
 	// comes from (postgis:schema.table); empty for onemap's own layers.
 	Source string `json:"source,omitempty"`
+	// Owner names the layer's one writer: a source (OwnerDemo,
+	// OwnerPostGIS, OwnerOSM) or the model that derives it. The catalog
+	// refuses changes from anyone else.
+	Owner string `json:"owner,omitempty"`
+	// Derived marks a layer computed from other layers (network fire
+	// circles, school pressure, resource access): sources never store,
+	// read or reload it; its model recomputes it when an input changes.
+	Derived bool `json:"derived,omitempty"`
 }
+
+// The sources that own layers; a derived layer's owner is its model.
+const (
+	OwnerDemo    = "demo"
+	OwnerPostGIS = "postgis"
+	OwnerOSM     = "osm"
+)
 
 // Field returns the named field and whether the schema has it.
 func (s Schema) Field(name string) (Field, bool) {

@@ -37,9 +37,6 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := postgis.Load(ctx, *db, d); err != nil {
 		return err
 	}
-	if err := createScenarios(ctx, *db); err != nil {
-		return err
-	}
 	n := 0
 	for _, fs := range d.Layers {
 		n += len(fs)
@@ -133,7 +130,9 @@ func benchTiles(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	cat := layers.NewCatalog()
-	d.Put(cat)
+	if err := d.Put(cat, layers.OwnerPostGIS); err != nil {
+		return err
+	}
 	var sets [][]string
 	for _, s := range strings.Split(*setsFlag, ";") {
 		sets = append(sets, strings.Split(s, ","))

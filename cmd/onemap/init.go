@@ -51,14 +51,3 @@ func initCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		after.Schema, len(after.Present), len(before.Missing))
 	return nil
 }
-
-// createScenarios creates the scenarios table planners' what-ifs are kept in.
-func createScenarios(ctx context.Context, url string) error {
-	pool, err := postgis.Open(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	_, err = scenario.NewPostGIS(ctx, pool)
-	return err
-}

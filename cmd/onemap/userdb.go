@@ -13,6 +13,7 @@ import (
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/web"
+	"github.com/paulmach/orb"
 )
 
 // openUserDB serves a PostGIS database read-only: onemap's own tables when
@@ -46,11 +47,13 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 		if d, err = postgis.Read(ctx, pool); err != nil {
 			return fail(err)
 		}
-		for _, s := range layers.ThematicSchemas(d.Synthetic) {
+		for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, d.Synthetic) {
 			if s.Name == layers.Roads && len(d.Layers[s.Name]) == 0 {
-				continue // no roads: dispatch answers 503 (see noRoads)
+				continue // no roads: dispatch answers 503 (see capabilityGaps)
 			}
-			a.catalog.Put(s, d.Layers[s.Name])
+			if _, err := a.catalog.Put(s, d.Layers[s.Name]); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	skip := map[string]bool{}
@@ -83,9 +86,13 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 		return fail(err)
 	}
 	if st.Initialised() {
-		for name := range plan.Configured {
-			if _, ok := d.Layers[name]; ok && len(d.Layers[name]) > 0 {
-				log.Warn("onemap.toml maps a table onto a layer onemap's own table also fills: the configured table wins at start-up", "layer", name)
+		// One writer per layer: a role's layer is the user's table, and
+		// onemap's table of the same name (followed by the sync) may not
+		// also write it.
+		for _, s := range plan.Sources {
+			if _, own := a.catalog.Layer(s.Schema.Name); own && s.Configured {
+				return fail(&config.Error{Layer: s.Schema.Name, Table: s.Origin,
+					Msg: fmt.Sprintf("onemap's own %s table in schema %q also fills this layer: one writer per layer — drop the role here, or serve from a schema without onemap's tables", s.Schema.Name, st.Schema)})
 			}
 		}
 	}
@@ -96,20 +103,25 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 	completeHierarchy(a.catalog)
 	log.Info("PostGIS read", "layers", len(a.catalog.Names()), "published", len(published), "ms", time.Since(start).Milliseconds())
 
+	editor := layers.Editor(readOnly{})
 	interval, _ := file.PollInterval()
 	poller := postgis.NewPoller(pool, a.catalog, published, interval, file.PollRows(), log)
 	sctx, cancel := context.WithCancel(ctx)
 	var waits []chan struct{}
 	if st.Initialised() && st.Triggers {
+		sync := postgis.NewSync(pool, a.catalog, log)
+		a.sync = sync
+		editor = postgis.NewEditor(pool, a.catalog, sync)
 		done := make(chan struct{})
 		waits = append(waits, done)
 		go func() {
 			defer close(done)
-			if err := postgis.NewSync(pool, a.catalog, log).Run(sctx); err != nil {
+			if err := sync.Run(sctx); err != nil {
 				log.Error("live sync stopped", "err", err)
 			}
 		}()
 	}
+	a.editor = editor
 	done := make(chan struct{})
 	waits = append(waits, done)
 	go func() { defer close(done); poller.Run(sctx) }()
@@ -134,6 +146,30 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 		pool.Close()
 	})
 	return d, nil
+}
+
+// readOnly is the Editor of a database onemap may not write (no onemap
+// tables, or a read-only role): a dispatcher's edit is refused, saying so,
+// rather than applied in memory and undone by the next re-read.
+type readOnly struct{}
+
+func (readOnly) err(layer string) error {
+	return fmt.Errorf("%w: %s comes from the database's own table, which onemap only reads (onemap init --db URL gives onemap tables it writes)", layers.ErrReadOnly, layer)
+}
+
+// Insert implements layers.Editor.
+func (r readOnly) Insert(_ context.Context, layer string, _ orb.Geometry, _ map[string]any) (int64, uint64, error) {
+	return 0, 0, r.err(layer)
+}
+
+// Update implements layers.Editor.
+func (r readOnly) Update(_ context.Context, layer string, _ int64, _ map[string]any) (uint64, error) {
+	return 0, r.err(layer)
+}
+
+// Delete implements layers.Editor.
+func (r readOnly) Delete(_ context.Context, layer string, _ int64) (uint64, error) {
+	return 0, r.err(layer)
 }
 
 // completeHierarchy puts the missing levels of the grid hierarchy as empty

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/spatial/network"
 )
@@ -19,7 +20,10 @@ func openOSM(ctx context.Context, path string, a *app, log *slog.Logger) (*data.
 	if err != nil {
 		return nil, err
 	}
-	d.Put(a.catalog)
+	if err := d.Put(a.catalog, layers.OwnerOSM); err != nil {
+		return nil, err
+	}
+	a.editor = layers.Memory{Catalog: a.catalog, Owner: layers.OwnerOSM}
 	a.graph = g
 	log.Info("OSM extract loaded", "path", path, "nodes", g.Nodes())
 	return d, nil

@@ -147,7 +147,7 @@ func (p *Poller) reread(ctx context.Context) error {
 		if len(changes) == 0 {
 			continue
 		}
-		if _, err := p.cat.Apply(s.Schema.Name, changes); err != nil {
+		if _, err := p.cat.Apply(UserOwner, s.Schema.Name, changes); err != nil {
 			return err
 		}
 		p.log.Debug("postgis poll: applied", "layer", s.Schema.Name, "changes", len(changes))

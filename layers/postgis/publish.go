@@ -32,6 +32,10 @@ const (
 	IDRowHash
 )
 
+// UserOwner is the owner (layers.Schema.Owner) of the layers published
+// from the user's own tables and views: their one writer is the Poller.
+const UserOwner = "postgis-user"
+
 // idMask keeps ids within the 53 bits a JavaScript number holds exactly.
 const idMask = 1<<53 - 1
 
@@ -368,7 +372,7 @@ func AutoSources(ts []Table, opts AutoOptions, log *slog.Logger) []Source {
 func TableSource(t Table, name, idColumn string, columns []string) Source {
 	s := Source{
 		Schema: layers.Schema{Name: name, TitleEN: t.Name, TitleZH: t.Comment, Geometry: t.GeomType, MaxZoom: 18,
-			Description: fmt.Sprintf("%s %s", t.Kind, t.Schema+"."+t.Name), Source: "postgis:" + t.Schema + "." + t.Name},
+			Description: fmt.Sprintf("%s %s", t.Kind, t.Schema+"."+t.Name), Source: "postgis:" + t.Schema + "." + t.Name, Owner: UserOwner},
 		Origin: t.Schema + "." + t.Name, From: t.Qualified(), Geometry: t.Geometry, Geography: t.Geography,
 		SRID: t.SRID, Rows: t.Rows,
 	}
@@ -461,7 +465,9 @@ func Publish(ctx context.Context, pool *pgxpool.Pool, c *layers.Catalog, srcs []
 			s.Schema.MinZoom = DefaultMinZoom(len(r.fs), bounds(r.fs))
 			s.ZoomSet = true
 		}
-		c.Put(s.Schema, r.fs)
+		if _, err := c.Put(s.Schema, r.fs); err != nil {
+			return nil, fmt.Errorf("postgis: publish %s: %w", s.Origin, err)
+		}
 		log.Info("postgis: layer published", "layer", s.Schema.Name, "table", s.Origin, "features", len(r.fs),
 			"geometry", s.Schema.Geometry, "srid", s.SRID, "fields", len(s.Schema.Fields), "ms", r.ms)
 		out = append(out, s)

@@ -63,14 +63,14 @@ func (s Status) Advice() string {
 	return "onemap's change triggers are missing on some layer tables: live edits of them are not followed; `onemap init --db URL` installs them"
 }
 
-// OwnTables lists the tables Migrate creates: one per thematic layer, the
-// district row and the models' non-spatial tables. (`onemap init` and
-// `onemap load` also create the scenarios table; it is optional: without
-// it scenarios are kept in memory.)
+// OwnTables lists the tables Migrate creates: one per source layer, the
+// district row and the models' non-spatial tables. (Migrate also creates
+// the scenarios table; it is optional: without it, or without the right to
+// insert into it, scenarios are kept in memory.)
 func OwnTables() []string {
 	out := []string{"onemap_district", "grid_ages", "grid_groups", "grid_births", "school_catchments",
 		"school_enrolment", "housing_projects"}
-	for _, s := range layers.ThematicSchemas(false) {
+	for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		out = append(out, s.Name)
 	}
 	sort.Strings(out)
@@ -144,7 +144,7 @@ func Inspect(ctx context.Context, q querier) (Status, error) {
 
 func thematicNames() []string {
 	var out []string
-	for _, s := range layers.ThematicSchemas(false) {
+	for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		out = append(out, s.Name)
 	}
 	return out
