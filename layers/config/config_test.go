@@ -81,4 +81,3 @@ func TestHierarchyRoles(t *testing.T) {
 		}
 	}
 }
-
