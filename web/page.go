@@ -657,9 +657,13 @@ func genericStyle(s layers.Schema) (geo, labels []StyleLayer) {
 		return map[string]any{"visibility": "none"}
 	}
 	minZ := float64(s.MinZoom)
+	opacity := 0.45
+	if s.Source != "" {
+		opacity = 0.25 // drawn from the start, under what onemap draws
+	}
 	fill := []StyleLayer{
 		{ID: s.Name + "-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: layout(),
-			Paint: map[string]any{"fill-color": color, "fill-opacity": 0.45}, Metadata: meta("fill")},
+			Paint: map[string]any{"fill-color": color, "fill-opacity": opacity}, Metadata: meta("fill")},
 		{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: layout(),
 			Paint: map[string]any{"line-color": color, "line-width": 1}, Metadata: meta("line")},
 	}
