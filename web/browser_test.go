@@ -32,6 +32,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/web"
@@ -181,6 +182,12 @@ func startServer(t *testing.T) *server {
 	c := layers.NewCatalog()
 	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	d.Put(c, layers.OwnerDemo)
+	return serveCatalog(t, c, d)
+}
+
+// serveCatalog serves c (and d's tables) with the routes `onemap serve` builds.
+func serveCatalog(t *testing.T, c *layers.Catalog, d *data.District) *server {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Exactly the routes `onemap serve` builds. The page is opened once
 	// the server's start-up work (the overview tiles' warm-up) is done,
