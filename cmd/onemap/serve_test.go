@@ -100,7 +100,11 @@ func TestLiveEditsReachTilesAndFeatures(t *testing.T) {
 	}
 	cfg := defaultConfig()
 	cfg.db = db.URL
-	s := startApp(t, cfg)
+	app, s, _ := startServer(t, cfg)
+	// The clock starts once the sync listens: an edit made while it is
+	// still connecting is caught by its first resync, which is start-up
+	// work, not the edit's latency.
+	within(t, 10*time.Second, "sync listening", func() bool { return app.sync.Listener() != 0 })
 
 	const z = 15
 	a := orb.Point{114.03, 22.53}
