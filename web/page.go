@@ -24,8 +24,9 @@ import (
 )
 
 // static holds the one-map page: index.html, the page's own plain-JS
-// module and CSS, MapLibre GL JS vendored by web/vendor.sh (see
-// static/vendor/maplibre-gl/VERSION) and the SDF glyphs web/fontgen writes.
+// modules (app.js and js/) and CSS, MapLibre GL JS vendored by
+// web/vendor.sh (see static/vendor/maplibre-gl/VERSION) and the SDF glyphs
+// web/fontgen writes.
 //
 //go:embed static
 var static embed.FS
@@ -460,7 +461,7 @@ func bySize(field string, a, lo, b, hi float64) any {
 }
 
 // The colours of classes, levels and states, as match pairs and a
-// fallback; static/app.js draws the legend with the same colours.
+// fallback; static/js/constants.js draws the legend with the same colours.
 func hazardClassColors() []any {
 	return []any{"industrial", "#ff8a3d", "crowded", "#ffd23f", "public_facility", "#4dd0e1", "chemicals", "#c061ff", "#bbbbbb"}
 }
