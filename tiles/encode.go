@@ -296,7 +296,9 @@ type geomWriter struct {
 	x, y int32
 }
 
-func (w *geomWriter) command(id, count uint32) { w.b = protowire.AppendVarint(w.b, uint64(count<<3|id)) }
+func (w *geomWriter) command(id, count uint32) {
+	w.b = protowire.AppendVarint(w.b, uint64(count<<3|id))
+}
 
 func (w *geomWriter) points(ps []orb.Point) {
 	b := w.b

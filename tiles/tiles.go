@@ -11,9 +11,7 @@
 package tiles
 
 import (
-	"bytes"
 	"cmp"
-	"compress/gzip"
 	"fmt"
 	"math"
 	"slices"
@@ -430,25 +428,4 @@ func fits(v any, t layers.FieldType) bool {
 		return t == layers.Bool
 	}
 	return false
-}
-
-// Gzip compresses an encoded tile for clients that accept gzip. Empty in,
-// empty out.
-func Gzip(raw []byte) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(raw)/2 + 64)
-	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(raw); err != nil {
-		return nil, fmt.Errorf("tiles: gzip: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("tiles: gzip: %w", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -171,8 +171,10 @@ func (a *Tiles) tile(w http.ResponseWriter, r *http.Request) error {
 	}
 	body := e.Raw
 	if gz {
+		if body, err = e.Gzip(); err != nil {
+			return fmt.Errorf("tile %s/%d/%d/%d: %w", strings.Join(names, ","), t.Z, t.X, t.Y, err)
+		}
 		h.Set("Content-Encoding", "gzip")
-		body = e.Gzip
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
