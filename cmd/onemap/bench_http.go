@@ -241,7 +241,9 @@ func startOnemap(ctx context.Context, db string, cacheBytes int64, log *slog.Log
 	}
 	var stopOnce sync.Once
 	s := &benchServer{name: "onemap", base: "http://" + ln.Addr().String(),
-		path: func(layer string, t tileAddr) string { return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", layer, t.z, t.x, t.y) },
+		path: func(layer string, t tileAddr) string {
+			return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", layer, t.z, t.x, t.y)
+		},
 		stop: func() {
 			stopOnce.Do(func() {
 				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -304,7 +306,9 @@ func startPgTileserv(ctx context.Context, bin, db string) (*benchServer, error) 
 		time.Sleep(100 * time.Millisecond)
 	}
 	return &benchServer{name: "pg_tileserv", base: base,
-		path: func(layer string, t tileAddr) string { return fmt.Sprintf("/public.%s/%d/%d/%d.pbf", layer, t.z, t.x, t.y) },
+		path: func(layer string, t tileAddr) string {
+			return fmt.Sprintf("/public.%s/%d/%d/%d.pbf", layer, t.z, t.x, t.y)
+		},
 		stop: stop}, nil
 }
 
