@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,10 +26,16 @@ import (
 type Entry struct {
 	Raw  []byte
 	ETag string
+	// GzipETag tags the gzipped bytes: ETag with "-gz" before its
+	// closing quote.
+	GzipETag string
+	// RawLen is len(Raw) in decimal, for a Content-Length header.
+	RawLen string
 
 	gzOnce sync.Once
 	gz     []byte
 	gzErr  error
+	gzLen  string
 	zip    *gzipper
 	// grown tells the cache that holds the entry how many bytes its
 	// gzipped copy added (nil when no cache holds it). Set before the
@@ -44,11 +51,19 @@ func (e *Entry) Gzip() ([]byte, error) {
 			return
 		}
 		e.gz, e.gzErr = e.zip.compress(e.Raw)
+		e.gzLen = strconv.Itoa(len(e.gz))
 		if e.gzErr == nil && e.grown != nil {
 			e.grown(len(e.gz))
 		}
 	})
 	return e.gz, e.gzErr
+}
+
+// GzipLen is the length of the gzipped tile in decimal, for a
+// Content-Length header (after Gzip).
+func (e *Entry) GzipLen() string {
+	_, _ = e.Gzip()
+	return e.gzLen
 }
 
 // GzipLevel is the compression level of tiles: klauspost/compress's second
@@ -194,30 +209,39 @@ func (c *Cache) Watch(cat *layers.Catalog) {
 // Concurrent requests for the same missing tile render it once.
 func (c *Cache) Tile(srcs []Source, t maptile.Tile) (*Entry, error) {
 	names := make([]string, len(srcs))
-	versions := make([]uint64, len(srcs))
 	for i, s := range srcs {
 		names[i] = s.Schema.Name
-		if s.Snapshot != nil {
-			versions[i] = s.Snapshot.Version()
-		}
 	}
-	k := key{layers: strings.Join(names, ","), z: uint32(t.Z), x: t.X, y: t.Y}
+	return c.TileSet(strings.Join(names, ","), srcs, t)
+}
+
+// TileSet is Tile for a caller that has the layer set's name at hand: the
+// sources' names joined by commas, in order (as a tile URL names them). A
+// hit allocates nothing.
+func (c *Cache) TileSet(set string, srcs []Source, t maptile.Tile) (*Entry, error) {
+	k := key{layers: set, z: uint32(t.Z), x: t.X, y: t.Y}
 
 	c.mu.Lock()
 	if el, ok := c.items[k]; ok {
 		it := el.Value.(*item)
-		if slices.Equal(it.versions, versions) {
+		if sameVersions(it.versions, srcs) {
 			c.lru.MoveToFront(el)
 			c.stats.Hits++
 			c.mu.Unlock()
 			return it.entry, nil
 		}
 	}
-	if cl, ok := c.inflight[k]; ok && slices.Equal(cl.versions, versions) {
+	if cl, ok := c.inflight[k]; ok && sameVersions(cl.versions, srcs) {
 		c.stats.Hits++
 		c.mu.Unlock()
 		<-cl.done
 		return cl.entry, cl.err
+	}
+	names := make([]string, len(srcs))
+	versions := make([]uint64, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.Schema.Name
+		versions[i] = version(s)
 	}
 	cl := &call{done: make(chan struct{}), versions: versions}
 	c.inflight[k] = cl
@@ -238,12 +262,34 @@ func (c *Cache) Tile(srcs []Source, t maptile.Tile) (*Entry, error) {
 	return cl.entry, cl.err
 }
 
+// version is the snapshot version a source renders (0 without one).
+func version(s Source) uint64 {
+	if s.Snapshot == nil {
+		return 0
+	}
+	return s.Snapshot.Version()
+}
+
+// sameVersions reports whether vs are the sources' snapshot versions.
+func sameVersions(vs []uint64, srcs []Source) bool {
+	if len(vs) != len(srcs) {
+		return false
+	}
+	for i := range srcs {
+		if vs[i] != version(srcs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 func (c *Cache) render(srcs []Source, t maptile.Tile) (*Entry, error) {
 	raw, err := c.opts.Render(srcs, t)
 	if err != nil {
 		return nil, err
 	}
-	return &Entry{Raw: raw, ETag: ETag(raw), zip: &c.zip}, nil
+	tag := ETag(raw)
+	return &Entry{Raw: raw, ETag: tag, GzipETag: strings.TrimSuffix(tag, `"`) + `-gz"`, RawLen: strconv.Itoa(len(raw)), zip: &c.zip}, nil
 }
 
 // ETag is the strong entity tag of tile bytes: a quoted 64-bit FNV-1a hash.
