@@ -81,10 +81,14 @@ type HousingProject struct {
 	Completion int            `json:"completion_year"`
 }
 
-// Put stores every thematic layer of d in c (schemas from
-// layers.ThematicSchemas(d.Synthetic)); a layer d lacks is stored empty.
-func (d *District) Put(c *layers.Catalog) {
-	for _, s := range layers.ThematicSchemas(d.Synthetic) {
-		c.Put(s, d.Layers[s.Name])
+// Put stores every source layer of d in c (layers.SourceSchemas), owned by
+// owner, the source d came from; a layer d lacks is stored empty. Derived
+// layers (fire circles) are their models' to put.
+func (d *District) Put(c *layers.Catalog, owner string) error {
+	for _, s := range layers.SourceSchemas(owner, d.Synthetic) {
+		if _, err := c.Put(s, d.Layers[s.Name]); err != nil {
+			return err
+		}
 	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package layers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -8,6 +10,21 @@ import (
 
 	"github.com/paulmach/orb"
 )
+
+// ErrNotOwner is returned when a writer changes a layer another writer owns:
+// every layer has exactly one writer (Schema.Owner).
+var ErrNotOwner = errors.New("layers: not the layer's owner")
+
+// ErrUnavailable marks a failure of the store behind a layer (the database
+// unreachable): the request may succeed when retried.
+var ErrUnavailable = errors.New("layers: store unavailable")
+
+// ErrReadOnly is returned for an edit of a layer whose store onemap does
+// not write.
+var ErrReadOnly = errors.New("layers: read-only layer")
+
+// ErrUnknownLayer is returned for a change to a layer the catalog lacks.
+var ErrUnknownLayer = errors.New("layers: unknown layer")
 
 // Event tells subscribers that a layer has a new snapshot and which bounds
 // changed. Bounds is nil when the whole layer was replaced.
@@ -24,23 +41,40 @@ type Catalog struct {
 	mu      sync.Mutex // serialises writers and subscriber changes
 	layers  atomic.Pointer[map[string]*Layer]
 	version uint64
-	subs    []func(Event)
+	nextSub int
+	subs    map[int]func(Event)
 }
 
 // NewCatalog returns an empty catalog.
 func NewCatalog() *Catalog {
-	c := &Catalog{}
+	c := &Catalog{subs: map[int]func(Event){}}
 	m := map[string]*Layer{}
 	c.layers.Store(&m)
 	return c
 }
 
 // Subscribe registers fn to be called after every change, in the writer's
-// goroutine. fn must be quick.
-func (c *Catalog) Subscribe(fn func(Event)) {
+// goroutine, until the returned stop function is called. fn must be quick
+// (a tile cache dropping entries); slow work follows the catalog with
+// Follow instead.
+func (c *Catalog) Subscribe(fn func(Event)) (stop func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.subs = append(c.subs, fn)
+	id := c.nextSub
+	c.nextSub++
+	c.subs[id] = fn
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.subs, id)
+	}
+}
+
+// Version is the catalog's version: the version of its latest change.
+func (c *Catalog) Version() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version
 }
 
 // Layer returns the named layer.
@@ -70,61 +104,182 @@ func (c *Catalog) Layers() []*Layer {
 	return out
 }
 
-// Put adds the layer or replaces its schema and whole content.
-func (c *Catalog) Put(s Schema, features []Feature) *Layer {
+// Features returns a copy of the named layer's features in id order (nil
+// when the catalog lacks it), for code that builds plain inputs from a
+// layer.
+func (c *Catalog) Features(name string) []Feature {
+	l, ok := c.Layer(name)
+	if !ok {
+		return nil
+	}
+	snap := l.Snapshot()
+	fs := make([]Feature, 0, snap.Len())
+	snap.All(func(f *Feature) bool {
+		fs = append(fs, *f)
+		return true
+	})
+	return fs
+}
+
+// Put adds the layer or replaces its schema and whole content. The layer's
+// writer is s.Owner: replacing a layer another owner holds fails with
+// ErrNotOwner and changes nothing.
+func (c *Catalog) Put(s Schema, features []Feature) (*Layer, error) {
 	c.mu.Lock()
+	old := *c.layers.Load()
+	if cur, ok := old[s.Name]; ok && cur.Schema.Owner != s.Owner {
+		c.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s is written by %q, not %q", ErrNotOwner, s.Name, cur.Schema.Owner, s.Owner)
+	}
 	c.version++
 	v := c.version
-	old := *c.layers.Load()
-	l, ok := old[s.Name]
-	if !ok {
-		l = &Layer{}
-		next := make(map[string]*Layer, len(old)+1)
-		for k, x := range old {
-			next[k] = x
-		}
-		next[s.Name] = l
-		l.Schema = s
-		l.snap.Store(NewSnapshot(v, features))
-		c.layers.Store(&next)
-	} else {
-		// Schema is part of the published layer; replace the layer value so
-		// readers holding the old one keep a consistent pair.
-		nl := &Layer{Schema: s}
-		nl.snap.Store(NewSnapshot(v, features))
-		next := make(map[string]*Layer, len(old))
-		for k, x := range old {
-			next[k] = x
-		}
-		next[s.Name] = nl
-		c.layers.Store(&next)
-		l = nl
+	// Schema is part of the published layer: a new layer value keeps
+	// readers holding the old one with a consistent pair.
+	l := &Layer{Schema: s}
+	l.snap.Store(NewSnapshot(v, features))
+	next := make(map[string]*Layer, len(old)+1)
+	for k, x := range old {
+		next[k] = x
 	}
-	subs := append([]func(Event){}, c.subs...)
+	next[s.Name] = l
+	c.layers.Store(&next)
+	subs := c.subscribers()
 	c.mu.Unlock()
 	for _, fn := range subs {
 		fn(Event{Layer: s.Name, Version: v, All: true})
 	}
-	return l
+	return l, nil
 }
 
 // Apply applies changes to the named layer as one new snapshot and tells
-// subscribers which bounds changed.
-func (c *Catalog) Apply(name string, changes []Change) (*Snapshot, error) {
+// subscribers which bounds changed. Only the layer's owner may: another
+// writer gets ErrNotOwner.
+func (c *Catalog) Apply(owner, name string, changes []Change) (*Snapshot, error) {
 	c.mu.Lock()
 	l, ok := (*c.layers.Load())[name]
 	if !ok {
 		c.mu.Unlock()
-		return nil, fmt.Errorf("layers: unknown layer %q", name)
+		return nil, fmt.Errorf("%w %q", ErrUnknownLayer, name)
+	}
+	if l.Schema.Owner != owner {
+		c.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s is written by %q, not %q", ErrNotOwner, name, l.Schema.Owner, owner)
 	}
 	c.version++
 	v := c.version
 	next, touched := l.Snapshot().apply(v, changes)
 	l.snap.Store(next)
-	subs := append([]func(Event){}, c.subs...)
+	subs := c.subscribers()
 	c.mu.Unlock()
 	for _, fn := range subs {
 		fn(Event{Layer: name, Version: v, Bounds: touched})
 	}
 	return next, nil
+}
+
+// subscribers lists the subscriptions in the order they were made; c.mu
+// must be held.
+func (c *Catalog) subscribers() []func(Event) {
+	ids := make([]int, 0, len(c.subs))
+	for id := range c.subs {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	out := make([]func(Event), len(ids))
+	for i, id := range ids {
+		out[i] = c.subs[id]
+	}
+	return out
+}
+
+// Follower runs a slow subscriber off the writers' path: see Catalog.Follow.
+type Follower struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []Event
+	seen    uint64 // latest version delivered to the follower
+	handled uint64 // latest version whose batch fn has finished
+	stopped bool
+	done    chan struct{}
+	unsub   func()
+}
+
+// Follow calls fn on a goroutine of its own with the changes to the named
+// layers (every layer when names is empty), in batches: changes that
+// arrive while fn runs are handed to the next call together. Writers never
+// wait for fn. Stop ends the goroutine.
+func (c *Catalog) Follow(names []string, fn func([]Event)) *Follower {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	f := &Follower{done: make(chan struct{})}
+	f.cond = sync.NewCond(&f.mu)
+	f.unsub = c.Subscribe(func(e Event) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if e.Version > f.seen {
+			f.seen = e.Version
+		}
+		if len(want) == 0 || want[e.Layer] {
+			f.pending = append(f.pending, e)
+		}
+		f.cond.Broadcast()
+	})
+	go f.run(fn)
+	return f
+}
+
+func (f *Follower) run(fn func([]Event)) {
+	defer close(f.done)
+	f.mu.Lock()
+	for {
+		for len(f.pending) == 0 && !f.stopped {
+			f.handled = f.seen
+			f.cond.Broadcast()
+			f.cond.Wait()
+		}
+		if f.stopped {
+			f.mu.Unlock()
+			return
+		}
+		batch, upto := f.pending, f.seen
+		f.pending = nil
+		f.mu.Unlock()
+		fn(batch)
+		f.mu.Lock()
+		f.handled = upto
+		f.cond.Broadcast()
+	}
+}
+
+// Wait blocks until every change up to catalog version v has been handled
+// (or ctx ends): a writer that must answer with the follower's view of its
+// change waits for the version its change made.
+func (f *Follower) Wait(ctx context.Context, v uint64) error {
+	stop := context.AfterFunc(ctx, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.cond.Broadcast()
+	})
+	defer stop()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.handled < v && !f.stopped {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f.cond.Wait()
+	}
+	return nil
+}
+
+// Stop unsubscribes and waits for a running batch to end.
+func (f *Follower) Stop() {
+	f.unsub()
+	f.mu.Lock()
+	f.stopped = true
+	f.cond.Broadcast()
+	f.mu.Unlock()
+	<-f.done
 }

@@ -22,6 +22,9 @@ const (
 	MultiPoint      GeomType = "MultiPoint"
 	MultiLineString GeomType = "MultiLineString"
 	MultiPolygon    GeomType = "MultiPolygon"
+	// Geometry is any of the above, for layers that mix them (a road
+	// closure is a road's line or an area).
+	Geometry GeomType = "Geometry"
 )
 
 // FieldType is the type of one attribute field.
@@ -64,7 +67,22 @@ type Schema struct {
 	// names are not drawn, and thousands of points would weigh on the tile.
 	Labels       bool `json:"labels,omitempty"`
 	LabelMinZoom int  `json:"label_minzoom,omitempty"`
+	// Owner names the layer's one writer: a source (OwnerDemo,
+	// OwnerPostGIS, OwnerOSM) or the model that derives it. The catalog
+	// refuses changes from anyone else.
+	Owner string `json:"owner,omitempty"`
+	// Derived marks a layer computed from other layers (network fire
+	// circles, school pressure, resource access): sources never store,
+	// read or reload it; its model recomputes it when an input changes.
+	Derived bool `json:"derived,omitempty"`
 }
+
+// The sources that own layers; a derived layer's owner is its model.
+const (
+	OwnerDemo    = "demo"
+	OwnerPostGIS = "postgis"
+	OwnerOSM     = "osm"
+)
 
 // Field returns the named field and whether the schema has it.
 func (s Schema) Field(name string) (Field, bool) {

@@ -31,9 +31,12 @@ func TestCatalogApplyIsCopyOnWrite(t *testing.T) {
 	c := NewCatalog()
 	var events []Event
 	c.Subscribe(func(e Event) { events = append(events, e) })
-	l := c.Put(Schema{Name: "p", Geometry: Point}, []Feature{pt(1, 0, 0), pt(2, 1, 1)})
+	l, err := c.Put(Schema{Name: "p", Geometry: Point}, []Feature{pt(1, 0, 0), pt(2, 1, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := l.Snapshot()
-	next, err := c.Apply("p", []Change{{Op: Upsert, Feature: pt(1, 4, 4)}, {Op: Delete, ID: 2}, {Op: Upsert, Feature: pt(7, 2, 2)}})
+	next, err := c.Apply("", "p", []Change{{Op: Upsert, Feature: pt(1, 4, 4)}, {Op: Delete, ID: 2}, {Op: Upsert, Feature: pt(7, 2, 2)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +57,7 @@ func TestCatalogApplyIsCopyOnWrite(t *testing.T) {
 	if len(events) != 2 || len(events[1].Bounds) != 4 || next.Version() <= before.Version() {
 		t.Fatalf("events %+v", events)
 	}
-	if _, err := c.Apply("nope", nil); err == nil {
+	if _, err := c.Apply("", "nope", nil); err == nil {
 		t.Fatal("unknown layer accepted")
 	}
 }

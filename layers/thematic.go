@@ -17,6 +17,7 @@ const (
 	FloodPoints  = "flood_points"
 	FireStations = "fire_stations"
 	FireCircles  = "fire_circles"
+	RoadClosures = "road_closures"
 	Schools      = "schools"
 	Catchments   = "catchments"
 	Hospitals    = "hospitals"
@@ -49,6 +50,24 @@ func adminFields(parent bool) []Field {
 	)
 }
 
+// OwnerDispatch is the owner of the derived fire_circles layer: the fire
+// desk (models/dispatch) computes it from the stations, roads and closures.
+const OwnerDispatch = "dispatch"
+
+// SourceSchemas are the thematic schemas a source fills (the derived ones
+// left out), each owned by owner.
+func SourceSchemas(owner string, synthetic bool) []Schema {
+	var out []Schema
+	for _, s := range ThematicSchemas(synthetic) {
+		if s.Derived {
+			continue
+		}
+		s.Owner = owner
+		out = append(out, s)
+	}
+	return out
+}
+
 // ThematicSchemas returns the schemas of the standard layers in drawing
 // order (base first). synthetic marks them as generated demo data.
 func ThematicSchemas(synthetic bool) []Schema {
@@ -79,12 +98,20 @@ func ThematicSchemas(synthetic bool) []Schema {
 			NewField("level", String, "学段", "Level"), // primary | junior
 			NewField("school_id", Int, "学校编号", "School id"),
 		}},
-		{Name: FireCircles, TitleZH: "5分钟消防圈", TitleEN: "Fire circles", Geometry: Polygon, MinZoom: 8, MaxZoom: 18, Fields: []Field{
+		{Name: FireCircles, TitleZH: "5分钟消防圈", TitleEN: "Fire circles", Geometry: Polygon, MinZoom: 8, MaxZoom: 18, Derived: true, Owner: OwnerDispatch, Fields: []Field{
 			NewField("station_id", Int, "消防站编号", "Station id"),
 			NewField("station_name", String, "消防站", "Station"),
 			NewField("minutes", Float, "分钟", "Minutes"),
 			NewField("radius_m", Float, "半径(米)", "Radius (m)"),
 			NewField("method", String, "计算方法", "Method"), // radius | network
+		}},
+		// Closures are state a dispatcher sets: stored by the source (a
+		// PostGIS table when serving from one) so that a restart or another
+		// replica routes around the same roads.
+		{Name: RoadClosures, TitleZH: "道路封闭", TitleEN: "Road closures", Geometry: Geometry, MinZoom: 10, MaxZoom: 18, Fields: []Field{
+			NewField("road_id", Int, "道路编号", "Road id"), // 0: every road inside the polygon
+			NewField("reason", String, "原因", "Reason"),
+			NewField("created", String, "封闭时间", "Closed at"), // RFC 3339
 		}},
 		{Name: Hazards, TitleZH: "危险源", TitleEN: "Hazard sources", Geometry: Point, MinZoom: 10, MaxZoom: 18, Fields: []Field{
 			NewField("name", String, "名称", "Name"),

@@ -13,7 +13,7 @@ import (
 func demoLocator(tb testing.TB) (*Locator, orb.Bound) {
 	tb.Helper()
 	c := layers.NewCatalog()
-	demo.Generate(demo.Options{Seed: demo.DefaultSeed}).Put(c)
+	demo.Generate(demo.Options{Seed: demo.DefaultSeed}).Put(c, layers.OwnerDemo)
 	l, err := NewLocator(c)
 	if err != nil {
 		tb.Fatal(err)
@@ -26,7 +26,7 @@ func demoLocator(tb testing.TB) (*Locator, orb.Bound) {
 // grid_code against the locator, and that the hierarchy nests.
 func TestLocateDemoAgreesWithGridCodes(t *testing.T) {
 	c := layers.NewCatalog()
-	demo.Generate(demo.Options{Seed: demo.DefaultSeed}).Put(c)
+	demo.Generate(demo.Options{Seed: demo.DefaultSeed}).Put(c, layers.OwnerDemo)
 	l, err := NewLocator(c)
 	if err != nil {
 		t.Fatal(err)

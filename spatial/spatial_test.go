@@ -73,7 +73,7 @@ func TestLocate(t *testing.T) {
 		t.Fatalf("outside: %v", err)
 	}
 	// A grid edit makes the locator stale and Get rebuilds it.
-	if _, err := c.Apply(layers.Grids, []layers.Change{{Op: layers.Delete, ID: 1}}); err != nil {
+	if _, err := c.Apply("", layers.Grids, []layers.Change{{Op: layers.Delete, ID: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	l2, _ := ls.Get()

@@ -60,7 +60,7 @@ func TestCacheInvalidatesExactlyTouchedTiles(t *testing.T) {
 	moved := *old
 	moved.Geometry = orb.Polygon{{{114.04, 22.53}, {114.041, 22.53}, {114.041, 22.531}, {114.04, 22.531}, {114.04, 22.53}}}
 	changed := []orb.Bound{old.Bound(), moved.Geometry.Bound()}
-	if _, err := cat.Apply("polys", []layers.Change{{Op: layers.Upsert, Feature: moved}}); err != nil {
+	if _, err := cat.Apply("", "polys", []layers.Change{{Op: layers.Upsert, Feature: moved}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -292,7 +292,7 @@ func TestPreparedConcurrentEdits(t *testing.T) {
 		f, _ := l.Snapshot().Get(int64(1 + i))
 		moved := *f
 		moved.Geometry = orb.Point{f.Geometry.(orb.Point)[0] + 0.001, f.Geometry.(orb.Point)[1]}
-		if _, err := cat.Apply("points", []layers.Change{{Op: layers.Upsert, Feature: moved}}); err != nil {
+		if _, err := cat.Apply("", "points", []layers.Change{{Op: layers.Upsert, Feature: moved}}); err != nil {
 			t.Fatal(err)
 		}
 	}

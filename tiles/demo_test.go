@@ -22,7 +22,7 @@ import (
 var demoData = sync.OnceValues(func() (*data.District, *layers.Catalog) {
 	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	cat := layers.NewCatalog()
-	d.Put(cat)
+	d.Put(cat, layers.OwnerDemo)
 	return d, cat
 })
 
@@ -155,7 +155,7 @@ func TestDemoPostGIS(t *testing.T) {
 			t.Fatal(err)
 		}
 		cat2 := layers.NewCatalog()
-		back.Put(cat2)
+		back.Put(cat2, layers.OwnerDemo)
 		a, b := catalogSources(cat), catalogSources(cat2)
 		for _, tile := range list {
 			x, err := Render(a, tile)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -108,9 +107,6 @@ func (a *API) point(r *http.Request) (orb.Point, *spatial.Locator, spatial.Hiera
 		return p, nil, spatial.Hierarchy{}, err
 	}
 	h, err := loc.Locate(p)
-	if errors.Is(err, spatial.ErrOutside) {
-		return p, loc, h, Unprocessable("lon,lat", "point (%g, %g) lies outside the district", p[0], p[1])
-	}
 	return p, loc, h, err
 }
 

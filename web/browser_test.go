@@ -180,7 +180,7 @@ func startServer(t *testing.T) *server {
 	t.Helper()
 	c := layers.NewCatalog()
 	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
-	d.Put(c)
+	d.Put(c, layers.OwnerDemo)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Exactly the routes `onemap serve` builds. The page is opened once
 	// the server's start-up work (the overview tiles' warm-up) is done,

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"math"
 	"net/http"
@@ -67,14 +66,6 @@ type NearestJSON struct {
 // round1 rounds to one decimal (tenths of a second or metre).
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
-// snapError turns a failed snap into a 422 naming the point's fields.
-func snapError(err error) error {
-	if errors.Is(err, network.ErrTooFar) {
-		return Unprocessable("lon", "%v", err)
-	}
-	return BadRequest("lon", "%v", err)
-}
-
 func (a *Dispatch) nearest(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	pt, err := ParseLonLat(q)
@@ -102,7 +93,7 @@ func (a *Dispatch) nearest(w http.ResponseWriter, r *http.Request) error {
 	defer a.answers.Put(buf) // after the response, which reads it, is written
 	ans, err := a.desk.NearestInto(&buf.ans, pt, k, m)
 	if err != nil {
-		return snapError(err)
+		return err
 	}
 	buf.out = appendNearest(buf.out[:0], pt, ans, k, m, routes)
 	err = writeAnswer(w, "application/json", buf.out)
@@ -135,10 +126,7 @@ func (a *Dispatch) status(w http.ResponseWriter, r *http.Request) error {
 	if body.Available == nil {
 		return BadRequest("available", "required (true or false)")
 	}
-	if err := a.desk.SetAvailable(id, *body.Available); err != nil {
-		if errors.Is(err, dispatch.ErrUnknownUnit) {
-			return NotFound("id", "no fire station %d", id)
-		}
+	if err := a.desk.SetAvailable(r.Context(), id, *body.Available); err != nil {
 		return err
 	}
 	return WriteJSON(w, http.StatusOK, "", map[string]any{"id": id, "available": *body.Available})
@@ -167,7 +155,7 @@ func (a *Dispatch) isochrone(w http.ResponseWriter, r *http.Request) error {
 	}
 	iso, err := a.desk.Isochrone(pt, minutes)
 	if err != nil {
-		return snapError(err)
+		return err
 	}
 	buf, _ := a.answers.Get().(*answerBuf)
 	if buf == nil {
@@ -240,11 +228,12 @@ type ClosureJSON struct {
 	RoadID   int64             `json:"road_id,omitempty"`
 	Polygon  *geojson.Geometry `json:"polygon,omitempty"`
 	Segments int               `json:"segments"`
+	Reason   string            `json:"reason,omitempty"`
 	Created  time.Time         `json:"created"`
 }
 
 func closureJSON(c dispatch.ClosureEntry) ClosureJSON {
-	out := ClosureJSON{ID: c.ID, RoadID: c.RoadID, Segments: c.Segments, Created: c.Created}
+	out := ClosureJSON{ID: c.ID, RoadID: c.RoadID, Segments: c.Segments, Reason: c.Reason, Created: c.Created}
 	if c.Polygon != nil {
 		out.Polygon = geojson.NewGeometry(c.Polygon)
 	}
@@ -264,19 +253,18 @@ func (a *Dispatch) addClosure(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		RoadID  *int64          `json:"road_id"`
 		Polygon json.RawMessage `json:"polygon"`
+		Reason  string          `json:"reason"`
 	}
 	if err := DecodeJSON(r, &body); err != nil {
 		return err
 	}
 	var c network.Closure
-	field := "road_id"
 	switch {
 	case body.RoadID != nil && body.Polygon != nil:
 		return BadRequest("polygon", "give either road_id or polygon, not both")
 	case body.RoadID != nil:
 		c.RoadID = *body.RoadID
 	case body.Polygon != nil:
-		field = "polygon"
 		g, err := geojson.UnmarshalGeometry(body.Polygon)
 		if err != nil {
 			return BadRequest("polygon", "not a GeoJSON geometry: %v", err)
@@ -295,9 +283,9 @@ func (a *Dispatch) addClosure(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return BadRequest("road_id", "give road_id or polygon")
 	}
-	e, err := a.desk.AddClosure(c)
+	e, err := a.desk.AddClosure(r.Context(), c, body.Reason)
 	if err != nil {
-		return Unprocessable(field, "%v", err)
+		return err
 	}
 	return WriteJSON(w, http.StatusCreated, "", closureJSON(e))
 }
@@ -307,10 +295,7 @@ func (a *Dispatch) removeClosure(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.desk.RemoveClosure(id); err != nil {
-		if errors.Is(err, dispatch.ErrUnknownClosure) {
-			return NotFound("id", "no closure %d", id)
-		}
+	if err := a.desk.RemoveClosure(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -20,10 +20,10 @@ func dispatchServer(t *testing.T) (*httptest.Server, *layers.Catalog) {
 	t.Helper()
 	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	cat := layers.NewCatalog()
-	for _, s := range layers.ThematicSchemas(true) {
-		cat.Put(s, d.Layers[s.Name])
+	if err := d.Put(cat, layers.OwnerDemo); err != nil {
+		t.Fatal(err)
 	}
-	desk, err := dispatch.New(cat, nil, dispatch.Config{}, nil)
+	desk, err := dispatch.New(cat, nil, layers.Memory{Catalog: cat, Owner: layers.OwnerDemo}, dispatch.Config{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/dispatch"
 	"github.com/onemap/onemap/models/field"
+	"github.com/onemap/onemap/models/scenario"
+	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/network"
 )
 
 // Error is a client-facing error: an HTTP status, the request field at fault
@@ -63,14 +68,8 @@ func Handle(log *slog.Logger, h HandlerFunc) http.Handler {
 
 // writeError is the one place errors become status codes.
 func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
-	var e *Error
-	var fe *field.Error
-	switch {
-	case errors.As(err, &e):
-	case errors.As(err, &fe):
-		// A model's verdict on its input that no handler refined.
-		e = BadRequest(fe.Field, "%s", fe.Message)
-	default:
+	e := clientError(err)
+	if e == nil {
 		if errors.Is(err, r.Context().Err()) && r.Context().Err() != nil {
 			e = &Error{Status: 499, Message: "request cancelled"}
 		} else {
@@ -78,10 +77,54 @@ func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 			e = &Error{Status: http.StatusInternalServerError, Message: "internal error"}
 		}
 	}
+	if e.Status == http.StatusServiceUnavailable {
+		log.Warn("request failed: store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "1")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": e.Message, "field": e.Field, "status": e.Status})
+}
+
+// clientError is the one place errors become status codes: a handler's
+// *Error as it is, a model's *field.Error by its kind, and the packages'
+// sentinel errors by what they mean. A store outage is a 503 whatever else
+// the error says. nil means a server error.
+func clientError(err error) *Error {
+	var e *Error
+	var fe *field.Error
+	switch {
+	case errors.Is(err, layers.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Message: "the database is unavailable; retry shortly", Err: err}
+	case errors.As(err, &e):
+		return e
+	case errors.As(err, &fe):
+		status := map[field.Kind]int{field.Invalid: http.StatusBadRequest, field.Missing: http.StatusNotFound,
+			field.Unusable: http.StatusUnprocessableEntity}[fe.Kind]
+		return &Error{Status: status, Field: fe.Field, Message: fe.Message, Err: err}
+	}
+	for _, m := range []struct {
+		err    error
+		status int
+		field  string
+	}{
+		{network.ErrTooFar, http.StatusUnprocessableEntity, "lon"},
+		{spatial.ErrOutside, http.StatusUnprocessableEntity, "lon,lat"},
+		{dispatch.ErrUnknownUnit, http.StatusNotFound, "id"},
+		{dispatch.ErrUnknownClosure, http.StatusNotFound, "id"},
+		{scenario.ErrNotFound, http.StatusNotFound, "id"},
+		{scenario.ErrExists, http.StatusConflict, "name"},
+		{layers.ErrUnknownLayer, http.StatusNotFound, "layer"},
+		{layers.ErrNoFeature, http.StatusNotFound, "id"},
+		{layers.ErrNotOwner, http.StatusConflict, "layer"},
+		{layers.ErrReadOnly, http.StatusConflict, "layer"},
+	} {
+		if errors.Is(err, m.err) {
+			return &Error{Status: m.status, Field: m.field, Message: err.Error(), Err: err}
+		}
+	}
+	return nil
 }
 
 // WriteJSON writes v as JSON with the given content type (application/json

@@ -16,6 +16,7 @@ import (
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/models/demand"
+	"github.com/onemap/onemap/models/planning"
 	"github.com/onemap/onemap/models/scenario"
 	"github.com/onemap/onemap/spatial/network"
 )
@@ -40,7 +41,7 @@ func newModelsEnv(t testing.TB, withGraph bool) modelsEnv {
 	t.Helper()
 	d := demoDistrict()
 	cat := layers.NewCatalog()
-	d.Put(cat)
+	d.Put(cat, layers.OwnerDemo)
 	var g *network.Graph
 	if withGraph {
 		roads, _ := cat.Layer(layers.Roads)
@@ -51,7 +52,7 @@ func newModelsEnv(t testing.TB, withGraph bool) modelsEnv {
 		}
 	}
 	svc := scenario.NewService(scenario.NewMemory(), nil)
-	m := NewModels(ModelsConfig{Catalog: cat, District: d, Graph: func() *network.Graph { return g }, Scenarios: svc})
+	m := NewModels(planning.New(planning.Config{Catalog: cat, District: d, Graph: func() *network.Graph { return g }, Scenarios: svc}))
 	mux := http.NewServeMux()
 	m.Register(mux, slog.New(slog.NewTextHandler(io.Discard, nil)), Tokens{"plan": Planner, "look": Viewer})
 	srv := httptest.NewServer(mux)
@@ -111,7 +112,7 @@ func TestAccessMatrix(t *testing.T) {
 			[]float64{0.2*10/28 + 60.0/95/15, 0.04*10/28 + 0.125*60/95}},
 	}
 	for _, c := range cases {
-		var got accessResponse
+		var got planning.AccessResponse
 		if code := e.post(t, "/api/models/access", c.body, &got); code != 200 {
 			t.Fatalf("%s: status %d", c.body, code)
 		}
@@ -125,7 +126,7 @@ func TestAccessMatrix(t *testing.T) {
 		}
 	}
 	// A point that reaches nothing scores 0 and is flagged.
-	var got accessResponse
+	var got planning.AccessResponse
 	e.post(t, "/api/models/access", `{"method":"2sfca","costs":[[5,15],[50,60]],"demand":[100,200],"supply":[10,20],"max_cost":20}`, &got)
 	if got.Scores[1] != 0 || got.Reachable[1] || got.Unreachable != 1 {
 		t.Errorf("unreachable: %+v", got)
@@ -198,7 +199,7 @@ func TestSitingMatrix(t *testing.T) {
 	e := newModelsEnv(t, false)
 	// Four clients on a line at 0, 10, 20, 30, sites at the same places.
 	body := `{"model":"p-median","p":2,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]],"weights":[1,1,1,1]}`
-	var got sitingResponse
+	var got planning.SitingResponse
 	if code := e.post(t, "/api/models/siting", body, &got); code != 200 {
 		t.Fatalf("status %d", code)
 	}
@@ -214,7 +215,7 @@ func TestSitingMatrix(t *testing.T) {
 		{`{"model":"p-center","p":2,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]]}`, 10},
 		{`{"model":"lscp","radius":10,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]]}`, 2},
 	} {
-		got = sitingResponse{}
+		got = planning.SitingResponse{}
 		if code := e.post(t, "/api/models/siting", c.body, &got); code != 200 || got.Objective != c.obj || !got.Optimal {
 			t.Errorf("%s: %d %+v", c.body, code, got)
 		}
@@ -222,7 +223,7 @@ func TestSitingMatrix(t *testing.T) {
 	// Capacitated: each site holds 2 clients, so p = 2 must split the line
 	// in halves: {0,10} at site 0 or 1 and {20,30} at site 2 or 3: cost 20.
 	body = `{"model":"capacitated-p-median","p":2,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]],"supply":[2,2,2,2]}`
-	got = sitingResponse{}
+	got = planning.SitingResponse{}
 	if code := e.post(t, "/api/models/siting", body, &got); code != 200 || got.Objective != 20 || len(got.Chosen) != 2 {
 		t.Errorf("capacitated %d %+v", code, got)
 	}
@@ -232,7 +233,7 @@ func TestSitingMatrix(t *testing.T) {
 		}
 	}
 	body = `{"model":"mclp","p":1,"radius":10,"costs":[[0,10,20,30],[10,0,10,20],[20,10,0,10],[30,20,10,0]],"demand":[5,1,1,1]}`
-	got = sitingResponse{}
+	got = planning.SitingResponse{}
 	e.post(t, "/api/models/siting", body, &got)
 	// Site 1 covers clients 0–2 (weight 7): the best single site.
 	if got.Objective != 7 || got.Chosen[0] != 1 || got.UpperBound == nil || *got.UpperBound != 7 || !got.Optimal {
@@ -248,7 +249,7 @@ func TestModelsOnDemo(t *testing.T) {
 	}
 	for _, net := range []bool{false, true} {
 		e := newModelsEnv(t, net)
-		var got accessResponse
+		var got planning.AccessResponse
 		if code := e.post(t, "/api/models/access", `{"resource":"hospital_beds","method":"2sfca","max_cost":15}`, &got); code != 200 {
 			t.Fatalf("status %d", code)
 		}
@@ -264,7 +265,7 @@ func TestModelsOnDemo(t *testing.T) {
 		t.Logf("network %v: %d grids, %d unreachable, reached supply %.0f, %d unsnapped, %.3fs", net, len(got.Scores), got.Unreachable, got.ReachedSupply, got.Unsnapped, got.Seconds)
 
 		// Job accessibility: jobs located in grids are the supply.
-		var jobs accessResponse
+		var jobs planning.AccessResponse
 		if code := e.post(t, "/api/models/access", `{"resource":"jobs","method":"gravity","weight":{"type":"gaussian","sigma":10},"max_cost":30}`, &jobs); code != 200 || len(jobs.SupplyIDs) == 0 || jobs.ReachedSupply <= 0 {
 			t.Errorf("jobs access %d: %d supply points, reached %v", code, len(jobs.SupplyIDs), jobs.ReachedSupply)
 		}
@@ -281,7 +282,7 @@ func TestModelsOnDemo(t *testing.T) {
 			t.Errorf("no score property: %v", fc.Features[0].Properties)
 		}
 
-		var sg sitingResponse
+		var sg planning.SitingResponse
 		if code := e.post(t, "/api/models/siting", `{"resource":"elderly_care","p":3,"time_limit_s":5}`, &sg); code != 200 {
 			t.Fatalf("siting status %d", code)
 		}
@@ -292,7 +293,7 @@ func TestModelsOnDemo(t *testing.T) {
 		if !net {
 			// Capacitated: three new 300-bed homes beside the existing ones,
 			// none serving more than it holds.
-			var cp sitingResponse
+			var cp planning.SitingResponse
 			if code := e.post(t, "/api/models/siting", `{"resource":"elderly_care","model":"capacitated-p-median","p":3,"site_capacity":300,"time_limit_s":2}`, &cp); code != 200 || len(cp.Chosen) != 3 {
 				t.Fatalf("capacitated %d %+v", code, cp.Chosen)
 			}
@@ -340,7 +341,7 @@ func TestDemandEndpoint(t *testing.T) {
 	}
 	// The same scenario in an accessibility run adds the planned beds to
 	// the supply that demand reaches.
-	var base, withPlan accessResponse
+	var base, withPlan planning.AccessResponse
 	e.post(t, "/api/models/access", `{"resource":"elderly_care","method":"2sfca","max_cost":30}`, &base)
 	if code := e.post(t, "/api/models/access", `{"resource":"elderly_care","method":"2sfca","max_cost":30,"scenario":"`+sc.ID+`"}`, &withPlan); code != 200 {
 		t.Fatalf("access with scenario: %d", code)

@@ -545,6 +545,17 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 				Layout: map[string]any{"visibility": "none"},
 				Paint:  map[string]any{"line-color": "#ff6b5e", "line-width": 1.2, "line-opacity": 0.7, "line-dasharray": []any{2, 2}}, Metadata: meta("line")},
 		}
+	case layers.RoadClosures:
+		// What a dispatcher closed: the closed roads' segments, or the
+		// closed area with its outline.
+		geo = []StyleLayer{
+			{ID: "road_closures-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
+				Filter: []any{"==", []any{"geometry-type"}, "Polygon"},
+				Paint:  map[string]any{"fill-color": "#ff3b30", "fill-opacity": 0.16}, Metadata: meta("fill")},
+			{ID: "road_closures-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
+				Layout: map[string]any{"line-cap": "butt"},
+				Paint:  map[string]any{"line-color": "#ff3b30", "line-width": styleZoom(1.5, 10, 2, 16, 6), "line-dasharray": []any{1, 1}}, Metadata: meta("line")},
+		}
 	case layers.Hazards:
 		level := []any{"match", styleGet("risk_level"), 1, 1.0, 2, 0.85, 3, 0.7, 0.6}
 		geo = []StyleLayer{styleCircle(s, styleMatch("class", hazardClassColors()...),

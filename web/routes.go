@@ -12,6 +12,7 @@ import (
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/models/dispatch"
+	"github.com/onemap/onemap/models/planning"
 	"github.com/onemap/onemap/models/scenario"
 	"github.com/onemap/onemap/models/school"
 	"github.com/onemap/onemap/spatial/network"
@@ -25,6 +26,9 @@ type RoutesConfig struct {
 	// Graph is the road network of an OSM extract; nil builds it from the
 	// catalog's roads layer (and rebuilds it when roads change).
 	Graph *network.Graph
+	// Editor writes the state dispatchers set (team availability, road
+	// closures) into the source's store; nil keeps it in the catalog.
+	Editor layers.Editor
 	// Pool, when set, keeps scenarios in PostGIS; otherwise in memory.
 	Pool       *pgxpool.Pool
 	BasemapURL string
@@ -59,10 +63,15 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 
 	graph := func() *network.Graph { return cfg.Graph }
 	if _, ok := cfg.Catalog.Layer(layers.Roads); ok {
-		desk, err := dispatch.New(cfg.Catalog, cfg.Graph, dispatch.Config{}, cfg.Log)
+		edit := cfg.Editor
+		if edit == nil {
+			edit = layers.Memory{Catalog: cfg.Catalog, Owner: sourceOwner(cfg.Catalog)}
+		}
+		desk, err := dispatch.New(cfg.Catalog, cfg.Graph, edit, dispatch.Config{}, cfg.Log)
 		if err != nil {
 			return nil, nil, fmt.Errorf("dispatch: %w", err)
 		}
+		context.AfterFunc(ctx, desk.Close)
 		graph = desk.Graph
 		routes = append(routes, NewDispatch(desk))
 	}
@@ -77,19 +86,15 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 	}
 	svc := scenario.NewService(store, nil)
 	if cfg.District != nil && len(cfg.District.Catchments) > 0 {
-		in, err := school.FromDistrict(cfg.District, school.DefaultPolicy())
+		live, err := school.NewLive(ctx, cfg.Catalog, school.CatalogInput(cfg.Catalog, cfg.District, school.DefaultPolicy()), svc, cfg.Log)
 		if err != nil {
 			return nil, nil, fmt.Errorf("school model: %w", err)
 		}
-		sch := NewSchool(func(context.Context) (*school.Input, error) { return in, nil }, svc, cfg.Catalog)
-		// The page colours catchments by pressure three years ahead (the
-		// horizon of Futian's warnings) until a planner picks another.
-		if _, _, err := sch.PutLayer(ctx, "", in.Year+3); err != nil {
-			return nil, nil, fmt.Errorf("school_pressure layer: %w", err)
-		}
-		routes = append(routes, sch)
+		routes = append(routes, NewSchool(live, svc))
 	}
-	routes = append(routes, NewModels(ModelsConfig{Catalog: cfg.Catalog, District: cfg.District, Graph: graph, Scenarios: svc}))
+	planner := planning.New(planning.Config{Catalog: cfg.Catalog, District: cfg.District, Graph: graph, Scenarios: svc, Log: cfg.Log})
+	planner.Follow(ctx)
+	routes = append(routes, NewModels(planner))
 
 	// The locator behind /api/locate and /api/stats and the page's
 	// overview tiles (its one tile set, z10–z13) are built in the
@@ -111,4 +116,13 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 		cfg.Log.Debug("overview tiles warmed", "tiles", n, "ms", time.Since(start).Milliseconds())
 	}()
 	return routes, []prometheus.Collector{cache}, nil
+}
+
+// sourceOwner is the owner of the catalog's fire_stations layer: the
+// source whose store a dispatcher's state goes to when no Editor is given.
+func sourceOwner(cat *layers.Catalog) string {
+	if l, ok := cat.Layer(layers.FireStations); ok {
+		return l.Schema.Owner
+	}
+	return ""
 }

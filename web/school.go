@@ -1,13 +1,11 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/models/scenario"
 	"github.com/onemap/onemap/models/school"
 )
@@ -25,24 +23,15 @@ import (
 //	DELETE /api/scenarios/{id}                  (planner)
 //	GET    /api/scenarios/{id}/compare?changed=true
 type School struct {
-	baseline func(ctx context.Context) (*school.Input, error)
-	svc      *scenario.Service
-	catalog  *layers.Catalog
+	live *school.Live
+	svc  *scenario.Service
 }
 
-// NewSchool serves the school model over baseline (the current input, e.g.
-// school.FromDistrict of the loaded district), with scenarios kept by svc
-// (the school model is added to svc.Models when missing; other models' scenarios
-// are listed, stored and compared through the same routes) and the
-// school_pressure layer put into catalog.
-func NewSchool(baseline func(ctx context.Context) (*school.Input, error), svc *scenario.Service, catalog *layers.Catalog) *School {
-	if svc.Models == nil {
-		svc.Models = map[string]scenario.Model{}
-	}
-	if _, ok := svc.Models[school.Name]; !ok {
-		svc.Models[school.Name] = school.Scenarios{Baseline: baseline}
-	}
-	return &School{baseline: baseline, svc: svc, catalog: catalog}
+// NewSchool serves the school model live over the catalog, with scenarios
+// kept by svc (other models' scenarios are listed, stored and compared
+// through the same routes).
+func NewSchool(live *school.Live, svc *scenario.Service) *School {
+	return &School{live: live, svc: svc}
 }
 
 // Register adds the school and scenario routes to mux.
@@ -57,50 +46,6 @@ func (s *School) Register(mux *http.ServeMux, log *slog.Logger, tokens Tokens) {
 	mux.Handle("GET /api/scenarios/{id}", Handle(log, s.get))
 	mux.Handle("DELETE /api/scenarios/{id}", Handle(log, tokens.Require(Planner, s.remove)))
 	mux.Handle("GET /api/scenarios/{id}/compare", Handle(log, s.compare))
-}
-
-// modelError maps the model's and the store's errors to client errors.
-func modelError(err error) error {
-	var fe *scenario.FieldError
-	var we *Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &we):
-		return err
-	case errors.As(err, &fe):
-		return BadRequest(fe.Field, "%s", fe.Message)
-	case errors.Is(err, scenario.ErrNotFound):
-		return &Error{Status: http.StatusNotFound, Field: "id", Message: err.Error(), Err: err}
-	case errors.Is(err, scenario.ErrExists):
-		return &Error{Status: http.StatusConflict, Field: "name", Message: err.Error(), Err: err}
-	}
-	return err
-}
-
-// run projects the named scenario (baseline when empty).
-func (s *School) run(ctx context.Context, id string, years int) (*school.Result, error) {
-	base, err := s.baseline(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if id == "" || id == scenario.Baseline {
-		return school.Project(base, school.Options{Years: years, Scenario: scenario.Baseline})
-	}
-	sc, err := s.svc.Get(ctx, school.Name, id)
-	if err != nil {
-		return nil, &Error{Status: http.StatusNotFound, Field: "scenario", Message: err.Error(), Err: err}
-	}
-	in, err := school.Apply(base, sc.Changes)
-	if err != nil {
-		// Stored scenarios were valid when stored; the baseline has changed since.
-		var fe *scenario.FieldError
-		if errors.As(err, &fe) {
-			return nil, Unprocessable("scenario", "scenario %s no longer applies to the current data: %s", id, fe.Error())
-		}
-		return nil, err
-	}
-	return school.Project(in, school.Options{Years: years, Scenario: sc.Name})
 }
 
 func level(r *http.Request) (string, error) {
@@ -139,9 +84,9 @@ func (s *School) projection(w http.ResponseWriter, r *http.Request) error {
 	if _, err := level(r); err != nil {
 		return err
 	}
-	res, err := s.run(r.Context(), q.Get("scenario"), years)
+	res, err := s.live.Run(r.Context(), q.Get("scenario"), years)
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	return s.writeResult(w, r, res)
 }
@@ -157,19 +102,19 @@ func (s *School) projectInput(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := school.Project(&in, school.Options{Years: years, Scenario: "input"})
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	return s.writeResult(w, r, res)
 }
 
 func (s *School) backtest(w http.ResponseWriter, r *http.Request) error {
-	base, err := s.baseline(r.Context())
+	base, err := s.live.Input(r.Context())
 	if err != nil {
 		return err
 	}
 	bt, err := school.RunBacktest(base)
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, "", bt)
 }
@@ -184,9 +129,9 @@ func (s *School) chart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.run(r.Context(), q.Get("scenario"), years)
+	res, err := s.live.Run(r.Context(), q.Get("scenario"), years)
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	code := q.Get("catchment")
 	var found *school.Series
@@ -226,7 +171,7 @@ func (s *School) chart(w http.ResponseWriter, r *http.Request) error {
 
 func (s *School) layer(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	base, err := s.baseline(r.Context())
+	base, err := s.live.Input(r.Context())
 	if err != nil {
 		return err
 	}
@@ -234,32 +179,11 @@ func (s *School) layer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n, name, err := s.PutLayer(r.Context(), q.Get("scenario"), year)
+	n, name, err := s.live.PutLayer(r.Context(), q.Get("scenario"), year)
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, "", map[string]any{"layer": school.LayerName, "features": n, "year": year, "scenario": name})
-}
-
-// PutLayer puts the school_pressure layer of a scenario ("" or "baseline"
-// for the baseline) and projected year into the catalog, e.g. at start-up
-// so the page has it from the first load. It returns the features put and
-// the scenario's name.
-func (s *School) PutLayer(ctx context.Context, scenarioID string, year int) (int, string, error) {
-	base, err := s.baseline(ctx)
-	if err != nil {
-		return 0, "", err
-	}
-	h := year - base.Year
-	if h < 1 || h > school.MaxYears {
-		return 0, "", BadRequest("year", "%d is not a projected year (%d–%d)", year, base.Year+1, base.Year+school.MaxYears)
-	}
-	res, err := s.run(ctx, scenarioID, h)
-	if err != nil {
-		return 0, "", err
-	}
-	n, err := school.PutLayer(s.catalog, res, year)
-	return n, res.Scenario, err
 }
 
 func (s *School) list(w http.ResponseWriter, r *http.Request) error {
@@ -269,7 +193,7 @@ func (s *School) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	list, err := s.svc.List(r.Context(), model)
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, "", map[string]any{"scenarios": list})
 }
@@ -292,7 +216,7 @@ func (s *School) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	sc, err := s.svc.Create(r.Context(), scenario.Scenario{Model: req.Model, Name: req.Name, Description: req.Description, Changes: req.Changes})
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	w.Header().Set("Location", "/api/scenarios/"+sc.ID)
 	return WriteJSON(w, http.StatusCreated, "", sc)
@@ -309,14 +233,14 @@ func (s *School) get(w http.ResponseWriter, r *http.Request) error {
 	}
 	sc, err := s.svc.Get(r.Context(), model, id)
 	if err != nil {
-		return modelError(err)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, "", sc)
 }
 
 func (s *School) remove(w http.ResponseWriter, r *http.Request) error {
 	if err := s.svc.Delete(r.Context(), r.PathValue("id")); err != nil {
-		return modelError(err)
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -330,7 +254,7 @@ func (s *School) compare(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &fe) && fe.Field != "id" {
 			return Unprocessable("scenario", "scenario no longer applies to the current data: %s", fe.Error())
 		}
-		return modelError(err)
+		return err
 	}
 	if changed {
 		kept := deltas[:0:0]

@@ -80,8 +80,13 @@ func newSchoolServer(t *testing.T) *schoolServer {
 	svc := scenario.NewService(scenario.NewMemory(), nil)
 	mux := http.NewServeMux()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	NewSchool(func(context.Context) (*school.Input, error) { return in, nil }, svc, cat).
-		Register(mux, log, Tokens{"plan": Planner, "view": Viewer})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	live, err := school.NewLive(ctx, cat, func(context.Context) (*school.Input, error) { return in, nil }, svc, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	NewSchool(live, svc).Register(mux, log, Tokens{"plan": Planner, "view": Viewer})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &schoolServer{srv, cat, svc}

@@ -133,7 +133,7 @@ func TestTileEndpointEmptyAndEdits(t *testing.T) {
 	tile := maptile.At(tileTestCenter, 16)
 	url := srv.URL + tilePath("stations", tile)
 	before, _ := io.ReadAll(tileGet(t, url, nil).Body)
-	if _, err := cat.Apply("stations", []layers.Change{{Op: layers.Delete, ID: 1}}); err != nil {
+	if _, err := cat.Apply("", "stations", []layers.Change{{Op: layers.Delete, ID: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := io.ReadAll(tileGet(t, url, nil).Body)

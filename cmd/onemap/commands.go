@@ -132,7 +132,9 @@ func benchTiles(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	cat := layers.NewCatalog()
-	d.Put(cat)
+	if err := d.Put(cat, layers.OwnerPostGIS); err != nil {
+		return err
+	}
 	var sets [][]string
 	for _, s := range strings.Split(*setsFlag, ";") {
 		sets = append(sets, strings.Split(s, ","))

@@ -17,6 +17,7 @@ import (
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/onemap/onemap/web"
 )
@@ -26,7 +27,6 @@ type serveConfig struct {
 	addr, db, osm, tokens, basemap string
 	logLevel, logFormat            string
 	seed                           int64
-	circleRadius                   float64
 }
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
@@ -39,7 +39,6 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.logLevel, "log-level", envOr("ONEMAP_LOG_LEVEL", "info"), "debug|info|warn|error (ONEMAP_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", envOr("ONEMAP_LOG_FORMAT", "text"), "text|json (ONEMAP_LOG_FORMAT)")
 	fs.Int64Var(&c.seed, "seed", demo.DefaultSeed, "seed of the generated demo district")
-	fs.Float64Var(&c.circleRadius, "circle-radius", 2000, "radius in metres of the placeholder fire circles before the road network replaces them")
 	return c
 }
 
@@ -104,6 +103,8 @@ type app struct {
 	source     string
 	pool       *pgxpool.Pool  // set when serving from PostGIS
 	graph      *network.Graph // set when serving an OSM extract; else built from roads
+	editor     layers.Editor  // where dispatchers' state is written: the source's store
+	sync       *postgis.Sync  // set when serving from PostGIS
 	collectors []prometheus.Collector
 	closers    []func()
 }
@@ -135,13 +136,16 @@ func newApp(ctx context.Context, cfg *serveConfig, tokens web.Tokens, log *slog.
 		a.source = "osm:" + cfg.osm
 	default:
 		start := time.Now()
-		d = demo.Generate(demo.Options{Seed: cfg.seed, CircleRadiusM: cfg.circleRadius})
-		d.Put(a.catalog)
+		d = demo.Generate(demo.Options{Seed: cfg.seed})
+		if err := d.Put(a.catalog, layers.OwnerDemo); err != nil {
+			return nil, err
+		}
+		a.editor = layers.Memory{Catalog: a.catalog, Owner: layers.OwnerDemo}
 		a.source = "demo"
 		log.Info("demo district generated", "seed", cfg.seed, "ms", time.Since(start).Milliseconds())
 	}
 	routes, collectors, err := web.Routes(ctx, web.RoutesConfig{Catalog: a.catalog, District: d, Graph: a.graph,
-		Pool: a.pool, BasemapURL: cfg.basemap, Log: log})
+		Editor: a.editor, Pool: a.pool, BasemapURL: cfg.basemap, Log: log})
 	if err != nil {
 		a.close()
 		return nil, err

@@ -19,27 +19,18 @@ import (
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers/postgis"
-	"github.com/onemap/onemap/web"
 )
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func startApp(t *testing.T, cfg *serveConfig) *httptest.Server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	tokens, _ := web.ParseTokens("plan:planner,disp:dispatcher")
-	a, err := newApp(ctx, cfg, tokens, quietLog())
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	s := httptest.NewServer(a.handler)
-	t.Cleanup(func() { s.Close(); cancel(); a.close() })
+	_, s, _ := startServer(t, cfg)
 	return s
 }
 
 func defaultConfig() *serveConfig {
-	return &serveConfig{seed: demo.DefaultSeed, circleRadius: 2000}
+	return &serveConfig{seed: demo.DefaultSeed}
 }
 
 // tileIDs fetches a tile of one layer and returns its feature ids.

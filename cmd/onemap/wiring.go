@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onemap/onemap/data"
+	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/spatial/network"
 )
@@ -26,13 +27,19 @@ func openPostGIS(ctx context.Context, url string, a *app, log *slog.Logger) (*da
 		pool.Close()
 		return nil, err
 	}
-	d.Put(a.catalog)
+	if err := d.Put(a.catalog, layers.OwnerPostGIS); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	log.Info("district read from PostGIS", "ms", time.Since(start).Milliseconds())
+	sync := postgis.NewSync(pool, a.catalog, log)
+	a.editor = postgis.NewEditor(pool, a.catalog, sync)
+	a.sync = sync
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := postgis.NewSync(pool, a.catalog, log).Run(sctx); err != nil {
+		if err := sync.Run(sctx); err != nil {
 			log.Error("live sync stopped", "err", err)
 		}
 	}()
@@ -48,7 +55,10 @@ func openOSM(ctx context.Context, path string, a *app, log *slog.Logger) (*data.
 	if err != nil {
 		return nil, err
 	}
-	d.Put(a.catalog)
+	if err := d.Put(a.catalog, layers.OwnerOSM); err != nil {
+		return nil, err
+	}
+	a.editor = layers.Memory{Catalog: a.catalog, Owner: layers.OwnerOSM}
 	a.graph = g
 	log.Info("OSM extract loaded", "path", path, "nodes", g.Nodes())
 	return d, nil

@@ -8,7 +8,6 @@ import (
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geo"
 )
 
 // DefaultSeed is the seed of the embedded demo district.
@@ -18,8 +17,6 @@ const DefaultSeed int64 = 20261122
 type Options struct {
 	// Seed selects the district; zero means DefaultSeed.
 	Seed int64
-	// CircleRadiusM is the radius of the placeholder fire circles, default 2000.
-	CircleRadiusM float64
 }
 
 // The demo district's frame: a raster of cellDeg° cells whose corners are
@@ -44,9 +41,6 @@ func Generate(opt Options) *data.District {
 	if opt.Seed == 0 {
 		opt.Seed = DefaultSeed
 	}
-	if opt.CircleRadiusM <= 0 {
-		opt.CircleRadiusM = 2000
-	}
 	g := &gen{opt: opt, layers: map[string][]layers.Feature{}}
 	g.land()
 	g.roads()
@@ -55,7 +49,6 @@ func Generate(opt Options) *data.District {
 	g.tables()
 	g.facilities()
 	g.adminFeatures()
-	g.layers[layers.FireCircles] = RadiusCircles(g.layers[layers.FireStations], opt.CircleRadiusM)
 	return &data.District{
 		Name:       "福田示范区",
 		NameEN:     "Futian Demo District",
@@ -69,40 +62,6 @@ func Generate(opt Options) *data.District {
 		Enrolment:  g.enrol,
 		Housing:    g.housing,
 	}
-}
-
-// RadiusCircles returns placeholder fire_circles features: a circle polygon
-// (64 vertices) of radius metres around each fire station. Each circle has
-// the station's id.
-func RadiusCircles(stations []layers.Feature, radiusM float64) []layers.Feature {
-	const n = 64
-	out := make([]layers.Feature, 0, len(stations))
-	for _, s := range stations {
-		c, ok := s.Geometry.(orb.Point)
-		if !ok {
-			continue
-		}
-		ring := make(orb.Ring, 0, n+1)
-		for k := range n {
-			// bearings clockwise from north; walk them backwards so the
-			// ring is counter-clockwise (exterior per RFC 7946).
-			ring = append(ring, geo.PointAtBearingAndDistance(c, 360-float64(k)*360/n, radiusM))
-		}
-		ring = append(ring, ring[0])
-		name, _ := s.Properties["name"].(string)
-		out = append(out, layers.Feature{
-			ID:       s.ID,
-			Geometry: orb.Polygon{ring},
-			Properties: map[string]any{
-				"station_id":   s.ID,
-				"station_name": name,
-				"minutes":      5.0,
-				"radius_m":     radiusM,
-				"method":       "radius",
-			},
-		})
-	}
-	return out
 }
 
 // gen holds the generator's working state. It lives for one Generate call.
@@ -155,9 +114,6 @@ func (g *gen) rng(stream uint64) *rand.Rand {
 
 // ll converts metric frame coordinates to lon/lat.
 func ll(x, y float64) orb.Point { return orb.Point{lonMin + x/mLon, latMin + y/mLat} }
-
-// xy converts lon/lat to metric frame coordinates.
-func xy(p orb.Point) (float64, float64) { return (p[0] - lonMin) * mLon, (p[1] - latMin) * mLat }
 
 // corner is the lon/lat of raster corner (ix, iy).
 func corner(ix, iy int) orb.Point {

@@ -68,7 +68,7 @@ func fingerprint(t testing.TB, d *data.District) string {
 
 func TestGenerateDeterministic(t *testing.T) {
 	a := fingerprint(t, demo())
-	b := fingerprint(t, Generate(Options{Seed: DefaultSeed, CircleRadiusM: 2000}))
+	b := fingerprint(t, Generate(Options{Seed: DefaultSeed}))
 	if a != b {
 		t.Fatalf("two runs differ: %s vs %s", a, b)
 	}
@@ -84,7 +84,7 @@ func TestCounts(t *testing.T) {
 	}
 	exact := map[string]int{
 		layers.Districts: 1, layers.Streets: 10, layers.Communities: 95, layers.Grids: 1547,
-		layers.FireStations: 23, layers.FireCircles: 23, layers.Hazards: 570, layers.FloodPoints: 200,
+		layers.FireStations: 23, layers.Hazards: 570, layers.FloodPoints: 200,
 		layers.Schools: 150, layers.Catchments: 150, layers.Hospitals: 12, layers.ElderlyCare: 40,
 		layers.Cameras: 3000, layers.Water: 3,
 	}
@@ -142,9 +142,12 @@ func TestCounts(t *testing.T) {
 // type, field types exactly, unique ids.
 func TestSchema(t *testing.T) {
 	d := demo()
-	for _, s := range layers.ThematicSchemas(true) {
+	if _, ok := d.Layers[layers.FireCircles]; ok {
+		t.Error("the demo generates fire_circles: a derived layer is its model's to compute")
+	}
+	for _, s := range layers.SourceSchemas(layers.OwnerDemo, true) {
 		fs := d.Layers[s.Name]
-		if len(fs) == 0 {
+		if len(fs) == 0 && s.Name != layers.RoadClosures { // no road is closed in the demo
 			t.Errorf("%s: empty", s.Name)
 		}
 		ids := map[int64]bool{}
@@ -186,10 +189,12 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	c := layers.NewCatalog()
-	d.Put(c)
-	for _, s := range layers.ThematicSchemas(true) {
+	if err := d.Put(c, layers.OwnerDemo); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range layers.SourceSchemas(layers.OwnerDemo, true) {
 		l, ok := c.Layer(s.Name)
-		if !ok || l.Snapshot().Len() != len(d.Layers[s.Name]) || !l.Schema.Synthetic {
+		if !ok || l.Snapshot().Len() != len(d.Layers[s.Name]) || !l.Schema.Synthetic || l.Schema.Owner != layers.OwnerDemo {
 			t.Errorf("Put: layer %s missing or incomplete", s.Name)
 		}
 	}
@@ -740,27 +745,6 @@ func TestTileSizes(t *testing.T) {
 func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		Generate(Options{})
-	}
-}
-
-func TestRadiusCircles(t *testing.T) {
-	st := []layers.Feature{{ID: 9, Geometry: orb.Point{114.05, 22.54}, Properties: map[string]any{"name": "x"}}}
-	cs := RadiusCircles(st, 1000)
-	if len(cs) != 1 || cs[0].ID != 9 || cs[0].Properties["station_id"] != int64(9) {
-		t.Fatalf("circles %v", cs)
-	}
-	ring := cs[0].Geometry.(orb.Polygon)[0]
-	if len(ring) != 65 || ring.Orientation() != orb.CCW {
-		t.Fatalf("ring of %d points, orientation %v", len(ring), ring.Orientation())
-	}
-	for _, p := range ring {
-		if d := geo.Distance(p, st[0].Geometry.(orb.Point)); math.Abs(d-1000) > 1 {
-			t.Fatalf("vertex at %.2f m", d)
-		}
-	}
-	// π r² within the 64-gon's shortfall
-	if a := geo.Area(cs[0].Geometry); math.Abs(a-math.Pi*1e6)/(math.Pi*1e6) > 0.003 {
-		t.Errorf("area %.0f m²", a)
 	}
 }
 

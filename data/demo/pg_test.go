@@ -20,7 +20,7 @@ func TestGeometryValidInPostGIS(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `CREATE TABLE g (layer text, id bigint, code text, parent text, geom geometry)`); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{layers.Water, layers.Districts, layers.Streets, layers.Communities, layers.Grids, layers.Catchments, layers.FireCircles, layers.Buildings} {
+	for _, name := range []string{layers.Water, layers.Districts, layers.Streets, layers.Communities, layers.Grids, layers.Catchments, layers.Buildings} {
 		var ids []int64
 		var codes, parents []string
 		var geoms [][]byte

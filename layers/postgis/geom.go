@@ -16,7 +16,7 @@ func conform(g orb.Geometry, t layers.GeomType) (orb.Geometry, error) {
 	if g == nil {
 		return nil, fmt.Errorf("no geometry")
 	}
-	if layers.GeomType(g.GeoJSONType()) == t {
+	if layers.GeomType(g.GeoJSONType()) == t || t == layers.Geometry {
 		return g, nil
 	}
 	switch t {

@@ -60,7 +60,7 @@ func valueOf(t layers.FieldType, i int) any {
 // layer (every field type, some properties absent) and every table.
 func smallDistrict(n int) *data.District {
 	d := &data.District{Name: "示范区", NameEN: "Demo", Synthetic: true, Year: 2026, Layers: map[string][]layers.Feature{}}
-	for li, s := range layers.ThematicSchemas(true) {
+	for li, s := range layers.SourceSchemas(layers.OwnerPostGIS, true) {
 		var fs []layers.Feature
 		for i := 0; i < n; i++ {
 			props := map[string]any{}
@@ -104,7 +104,7 @@ func equalDistricts(t *testing.T, want, got *data.District) {
 	if want.Name != got.Name || want.NameEN != got.NameEN || want.Synthetic != got.Synthetic || want.Year != got.Year {
 		t.Errorf("district row: got %q %q %v %d, want %q %q %v %d", got.Name, got.NameEN, got.Synthetic, got.Year, want.Name, want.NameEN, want.Synthetic, want.Year)
 	}
-	for _, s := range layers.ThematicSchemas(false) {
+	for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		w, g := want.Layers[s.Name], got.Layers[s.Name]
 		if len(w) != len(g) {
 			t.Errorf("%s: %d features, want %d", s.Name, len(g), len(w))
@@ -133,7 +133,7 @@ func TestMigrateCreatesEveryColumn(t *testing.T) {
 	if err := Migrate(ctx, db.Pool); err != nil {
 		t.Fatalf("second migration: %v", err)
 	}
-	for _, s := range layers.ThematicSchemas(false) {
+	for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		cols := map[string]string{}
 		rows, _ := db.Pool.Query(ctx, `SELECT column_name, CASE WHEN data_type = 'USER-DEFINED' THEN udt_name ELSE data_type END
 			FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`, db.Schema, s.Name)
@@ -226,7 +226,7 @@ func TestReadEmptyDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range layers.ThematicSchemas(false) {
+	for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		if fs, ok := d.Layers[s.Name]; !ok || len(fs) != 0 {
 			t.Errorf("layer %s: present %v, %d features; want present and empty", s.Name, ok, len(fs))
 		}

@@ -27,7 +27,7 @@ func Read(ctx context.Context, pool *pgxpool.Pool) (*data.District, error) {
 	if err := readDistrictRow(ctx, pool, d); err != nil {
 		return nil, err
 	}
-	schemas := layers.ThematicSchemas(d.Synthetic)
+	schemas := layers.SourceSchemas(layers.OwnerPostGIS, d.Synthetic)
 	type result struct {
 		name     string
 		features []layers.Feature

@@ -32,7 +32,7 @@ const BulkSetting = "onemap.bulk"
 func SchemaSQL() string {
 	var b strings.Builder
 	b.WriteString(schemaSQL)
-	for _, s := range layers.ThematicSchemas(false) {
+	for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		b.WriteString("\n")
 		b.WriteString(LayerSQL(s))
 	}

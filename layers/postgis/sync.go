@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,11 @@ type Sync struct {
 	// pings the server, to notice a connection that died silently.
 	Idle time.Duration
 
+	// applyMu serialises reading rows and applying them, between the
+	// listener and Refresh, so that an older read is never applied after a
+	// newer one.
+	applyMu sync.Mutex
+
 	pid atomic.Uint32 // backend pid of the listening connection once resynchronised; 0 when there is none
 }
 
@@ -56,7 +62,7 @@ func NewSync(pool *pgxpool.Pool, c *layers.Catalog, log *slog.Logger) *Sync {
 		log = slog.New(slog.DiscardHandler)
 	}
 	schemas := make(map[string]layers.Schema)
-	for _, s := range layers.ThematicSchemas(false) {
+	for _, s := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		schemas[s.Name] = s
 	}
 	return &Sync{
@@ -119,7 +125,9 @@ func (s *Sync) session(ctx context.Context) (listened bool, err error) {
 		return false, fmt.Errorf("current schema: %w", err)
 	}
 	start := time.Now()
+	s.applyMu.Lock()
 	replaced, err := s.resync(ctx)
+	s.applyMu.Unlock()
 	if err != nil {
 		return false, fmt.Errorf("resynchronise: %w", err)
 	}
@@ -132,10 +140,34 @@ func (s *Sync) session(ctx context.Context) (listened bool, err error) {
 		if err != nil {
 			return true, err
 		}
-		if err := s.apply(ctx, conn, batch); err != nil {
+		s.applyMu.Lock()
+		err = s.apply(ctx, conn, batch)
+		s.applyMu.Unlock()
+		if err != nil {
 			return true, err
 		}
 	}
+}
+
+// Listener is the backend pid of the listening connection once it has
+// resynchronised, 0 while there is none: /healthz and tests use it to tell
+// a live sync from one reconnecting.
+func (s *Sync) Listener() uint32 { return s.pid.Load() }
+
+// Refresh re-reads rows of a followed table now (an edit this server just
+// committed) and applies them, without waiting for their notifications. It
+// returns the catalog version that holds them.
+func (s *Sync) Refresh(ctx context.Context, table string, ids ...int64) (uint64, error) {
+	p := &pending{ids: make(map[int64]struct{}, len(ids))}
+	for _, id := range ids {
+		p.ids[id] = struct{}{}
+	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	if err := s.apply(ctx, s.pool, map[string]*pending{table: p}); err != nil {
+		return 0, Outage(err)
+	}
+	return s.cat.Version(), nil
 }
 
 // pending is what a batch knows of one table: the ids it must re-read, or
@@ -259,7 +291,7 @@ func (s *Sync) apply(ctx context.Context, q querier, batch map[string]*pending) 
 		if len(changes) == 0 {
 			continue
 		}
-		if _, err := s.cat.Apply(t, changes); err != nil {
+		if _, err := s.cat.Apply(layers.OwnerPostGIS, t, changes); err != nil {
 			return err
 		}
 		s.log.Debug("postgis sync: applied", "layer", t, "changes", len(changes))
@@ -325,7 +357,9 @@ func (s *Sync) reload(ctx context.Context, q querier, sc layers.Schema) (bool, e
 	if sameContent(l.Snapshot(), fs) {
 		return false, nil
 	}
-	s.cat.Put(l.Schema, fs)
+	if _, err := s.cat.Put(l.Schema, fs); err != nil {
+		return false, err
+	}
 	s.log.Info("postgis sync: layer reloaded", "layer", sc.Name, "features", len(fs))
 	return true, nil
 }

@@ -19,8 +19,8 @@ import (
 // catalogOf puts every thematic layer of d into a new catalog.
 func catalogOf(d *data.District) *layers.Catalog {
 	c := layers.NewCatalog()
-	for _, s := range layers.ThematicSchemas(d.Synthetic) {
-		c.Put(s, d.Layers[s.Name])
+	if err := d.Put(c, layers.OwnerPostGIS); err != nil {
+		panic(err)
 	}
 	return c
 }
@@ -221,7 +221,7 @@ func TestSyncReloadsRewrittenLayersOnly(t *testing.T) {
 		s, _ := cat.Layer(layers.Schools)
 		return c.Snapshot().Len() == 2 && s.Snapshot().At(0).Properties["seats"] == int64(1)
 	})
-	for _, sc := range layers.ThematicSchemas(false) {
+	for _, sc := range layers.SourceSchemas(layers.OwnerPostGIS, false) {
 		want := 0
 		if sc.Name == layers.Cameras || sc.Name == layers.Schools {
 			want = 1

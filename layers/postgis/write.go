@@ -27,7 +27,7 @@ func nonSpatial() []string {
 // notifications are silenced for the load; listeners get one "reload" per
 // layer table when it commits.
 func Write(ctx context.Context, pool *pgxpool.Pool, d *data.District) error {
-	schemas := layers.ThematicSchemas(d.Synthetic)
+	schemas := layers.SourceSchemas(layers.OwnerPostGIS, d.Synthetic)
 	known := make(map[string]bool, len(schemas))
 	tables := nonSpatial()
 	for _, s := range schemas {

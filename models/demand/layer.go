@@ -14,7 +14,7 @@ const LayerName = "resource_access"
 func LayerSchema(synthetic bool) layers.Schema {
 	f := layers.NewField
 	s := layers.Schema{Name: LayerName, TitleZH: "资源供需与可达性", TitleEN: "Resource shortage and access", Geometry: layers.MultiPolygon,
-		MinZoom: 12, MaxZoom: 18, Synthetic: synthetic,
+		MinZoom: 12, MaxZoom: 18, Synthetic: synthetic, Owner: Name, Derived: true,
 		Description: "per grid: demand by planning standard, supply located in the grid, gap, and the floating-catchment accessibility score (supply per unit of demand reachable; 1 = fully served)",
 		Fields: []layers.Field{
 			f("code", layers.String, "网格编码", "Grid code"),

@@ -4,12 +4,12 @@
 //
 // A Desk holds one immutable view (graph, closures, available stations
 // snapped to the roads, fire circles) behind an atomic pointer: readers
-// never wait, and every change (a closure, a team's availability, an edit
-// of the fire_stations or roads layer) builds the next view and publishes
-// the fire_circles layer before it returns.
+// never wait, and every change of the fire_stations, road_closures or roads
+// layer builds the next view and publishes the derived fire_circles layer.
 package dispatch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/field"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
@@ -48,6 +49,7 @@ type ClosureEntry struct {
 	RoadID   int64        `json:"road_id,omitempty"`
 	Polygon  orb.Geometry `json:"-"`
 	Segments int          `json:"segments"`
+	Reason   string       `json:"reason,omitempty"`
 	Created  time.Time    `json:"created"`
 }
 
@@ -71,21 +73,30 @@ type view struct {
 }
 
 // Desk answers the fire desk's questions. It is safe for concurrent use.
+//
+// It writes one layer, the derived fire_circles. Team availability and
+// road closures are state a dispatcher sets: the desk writes them through
+// its Editor into the store of the fire_stations and road_closures layers
+// (PostGIS when serving from it) and follows those layers, with the roads,
+// like any other edit of them — so a restart or a second replica on the
+// same database sees the same teams and closures, and the same circles.
 type Desk struct {
 	cat       *layers.Catalog
+	edit      layers.Editor
 	cfg       Config
 	log       *slog.Logger
 	fromRoads bool
 
-	mu     sync.Mutex // serialises writers
-	nextID int64
+	mu     sync.Mutex // serialises rebuilds
 	cur    atomic.Pointer[view]
+	follow *layers.Follower
 }
 
-// New starts a desk over the catalog's fire_stations layer and graph g. When
+// New starts a desk over the catalog's fire_stations and road_closures
+// layers and graph g, writing availability and closures through edit. When
 // g is nil the graph is built from the catalog's roads layer and rebuilt
-// whenever that layer changes.
-func New(cat *layers.Catalog, g *network.Graph, cfg Config, log *slog.Logger) (*Desk, error) {
+// whenever that layer changes. Close stops it following the catalog.
+func New(cat *layers.Catalog, g *network.Graph, edit layers.Editor, cfg Config, log *slog.Logger) (*Desk, error) {
 	if cfg.Minutes <= 0 {
 		cfg.Minutes = 5
 	}
@@ -95,7 +106,7 @@ func New(cat *layers.Catalog, g *network.Graph, cfg Config, log *slog.Logger) (*
 	if log == nil {
 		log = slog.Default()
 	}
-	d := &Desk{cat: cat, cfg: cfg, log: log, nextID: 1}
+	d := &Desk{cat: cat, edit: edit, cfg: cfg, log: log}
 	if g == nil {
 		d.fromRoads = true
 		var err error
@@ -109,9 +120,18 @@ func New(cat *layers.Catalog, g *network.Graph, cfg Config, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	cat.Subscribe(d.onChange)
+	// Rebuilding the circles takes tens of milliseconds: it runs off the
+	// writers' path, one rebuild for a burst of edits.
+	d.follow = cat.Follow([]string{layers.FireStations, layers.RoadClosures, layers.Roads}, d.onChange)
 	return d, nil
 }
+
+// Close stops following the catalog.
+func (d *Desk) Close() { d.follow.Stop() }
+
+// Wait blocks until the desk has followed every change of the catalog up
+// to version v.
+func (d *Desk) Wait(ctx context.Context, v uint64) error { return d.follow.Wait(ctx, v) }
 
 func (d *Desk) roadsGraph() (*network.Graph, error) {
 	l, ok := d.cat.Layer(layers.Roads)
@@ -121,36 +141,25 @@ func (d *Desk) roadsGraph() (*network.Graph, error) {
 	return network.FromRoads(l.Snapshot())
 }
 
-// onChange follows edits of the stations and roads layers.
-func (d *Desk) onChange(ev layers.Event) {
-	switch {
-	case ev.Layer == layers.FireStations:
-	case ev.Layer == layers.Roads && d.fromRoads:
-	default:
-		return
+// onChange follows edits of the stations, closures and roads layers.
+func (d *Desk) onChange(evs []layers.Event) {
+	roads := false
+	for _, ev := range evs {
+		roads = roads || ev.Layer == layers.Roads
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	next := *d.cur.Load()
-	if ev.Layer == layers.Roads {
+	if roads && d.fromRoads {
 		g, err := d.roadsGraph()
 		if err != nil {
 			d.log.Error("dispatch: rebuilding the road graph", "err", err)
 			return
 		}
-		// Closures by road id or polygon carry over to the new graph;
-		// those that no longer close anything are dropped.
 		next.g = g
-		var keep []ClosureEntry
-		for _, c := range next.closures {
-			if _, err := g.ClosureSegments(toClosure(c)); err == nil {
-				keep = append(keep, c)
-			}
-		}
-		next.closures = keep
 	}
 	if err := d.rebuild(&next); err != nil {
-		d.log.Error("dispatch: refreshing after a layer change", "layer", ev.Layer, "err", err)
+		d.log.Error("dispatch: refreshing after a layer change", "err", err)
 	}
 }
 
@@ -158,9 +167,37 @@ func toClosure(c ClosureEntry) network.Closure {
 	return network.Closure{RoadID: c.RoadID, Polygon: c.Polygon}
 }
 
-// rebuild completes v (blocked set, stations, circles) from its graph and
-// closures, publishes it and the fire_circles layer. d.mu must be held.
+// readClosures lists the road_closures layer's closures that close
+// something on g (a closed road that no longer exists closes nothing, and
+// stays stored until it is lifted).
+func (d *Desk) readClosures(g *network.Graph) []ClosureEntry {
+	var out []ClosureEntry
+	for _, f := range d.cat.Features(layers.RoadClosures) {
+		c := ClosureEntry{ID: f.ID}
+		c.RoadID, _ = f.Properties["road_id"].(int64)
+		c.Reason, _ = f.Properties["reason"].(string)
+		if s, ok := f.Properties["created"].(string); ok {
+			c.Created, _ = time.Parse(time.RFC3339Nano, s)
+		}
+		if c.RoadID == 0 {
+			c.Polygon = f.Geometry
+		}
+		segs, err := g.ClosureSegments(toClosure(c))
+		if err != nil {
+			d.log.Debug("dispatch: stored closure closes nothing on this network", "id", c.ID, "err", err)
+			continue
+		}
+		c.Segments = len(segs)
+		out = append(out, c)
+	}
+	return out
+}
+
+// rebuild completes v (closures, blocked set, stations, circles) from its
+// graph and the catalog, publishes it and the fire_circles layer. d.mu must
+// be held.
 func (d *Desk) rebuild(v *view) error {
+	v.closures = d.readClosures(v.g)
 	cs := make([]network.Closure, len(v.closures))
 	for i, c := range v.closures {
 		cs[i] = toClosure(c)
@@ -194,8 +231,7 @@ func (d *Desk) rebuild(v *view) error {
 	v.minutes = d.cfg.Minutes
 	v.circles = circles(v, v.minutes, d.cfg.Cell)
 	d.cur.Store(v)
-	d.publish(v)
-	return nil
+	return d.publish(v)
 }
 
 func circles(v *view, minutes, cell float64) []Circle {
@@ -208,7 +244,7 @@ func circles(v *view, minutes, cell float64) []Circle {
 }
 
 // publish replaces the fire_circles layer with the network circles.
-func (d *Desk) publish(v *view) {
+func (d *Desk) publish(v *view) error {
 	schema := fireCirclesSchema(d.cat)
 	fs := make([]layers.Feature, 0, len(v.circles))
 	for _, c := range v.circles {
@@ -223,7 +259,8 @@ func (d *Desk) publish(v *view) {
 			"method":       "network",
 		}})
 	}
-	d.cat.Put(schema, fs)
+	_, err := d.cat.Put(schema, fs)
+	return err
 }
 
 func fireCirclesSchema(cat *layers.Catalog) layers.Schema {
@@ -235,7 +272,7 @@ func fireCirclesSchema(cat *layers.Catalog) layers.Schema {
 			return s
 		}
 	}
-	return layers.Schema{Name: layers.FireCircles, Geometry: layers.Polygon}
+	panic("dispatch: layers.ThematicSchemas lacks fire_circles")
 }
 
 // Graph is the road graph the desk routes on now.
@@ -286,24 +323,24 @@ func (d *Desk) Isochrone(pt orb.Point, minutes float64) (network.Isochrone, erro
 	return v.g.Isochrone(s, minutes*60, d.cfg.Cell, v.blocked), nil
 }
 
-// SetAvailable marks a team available or not by updating its feature in the
-// fire_stations layer; the desk follows at once.
-func (d *Desk) SetAvailable(id int64, available bool) error {
+// SetAvailable marks a team available or not: written to the store of the
+// fire_stations layer, and returned once the desk routes with it.
+func (d *Desk) SetAvailable(ctx context.Context, id int64, available bool) error {
 	l, ok := d.cat.Layer(layers.FireStations)
 	if !ok {
 		return fmt.Errorf("%w %d: no %s layer", ErrUnknownUnit, id, layers.FireStations)
 	}
-	f, ok := l.Snapshot().Get(id)
-	if !ok {
+	if _, ok := l.Snapshot().Get(id); !ok {
 		return fmt.Errorf("%w %d", ErrUnknownUnit, id)
 	}
-	nf := layers.Feature{ID: f.ID, Geometry: f.Geometry, Properties: make(map[string]any, len(f.Properties)+1)}
-	for k, v := range f.Properties {
-		nf.Properties[k] = v
+	v, err := d.edit.Update(ctx, layers.FireStations, id, map[string]any{"available": available})
+	if errors.Is(err, layers.ErrNoFeature) {
+		return fmt.Errorf("%w %d", ErrUnknownUnit, id)
 	}
-	nf.Properties["available"] = available
-	_, err := d.cat.Apply(layers.FireStations, []layers.Change{{Op: layers.Upsert, Feature: nf}})
-	return err
+	if err != nil {
+		return fmt.Errorf("dispatch: unit %d: %w", id, err)
+	}
+	return d.Wait(ctx, v)
 }
 
 // Closures lists the active closures in id order.
@@ -311,43 +348,49 @@ func (d *Desk) Closures() []ClosureEntry {
 	return append([]ClosureEntry(nil), d.cur.Load().closures...)
 }
 
-// AddClosure closes a road (by id) or every road inside a polygon, and
-// returns the closure with its id.
-func (d *Desk) AddClosure(c network.Closure) (ClosureEntry, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	cur := d.cur.Load()
-	segs, err := cur.g.ClosureSegments(c)
+// AddClosure closes a road (by id) or every road inside a polygon: stored
+// in the road_closures layer's store, and returned with its id once the
+// desk routes around it.
+// A closure that closes nothing is a *field.Error naming road_id or polygon.
+func (d *Desk) AddClosure(ctx context.Context, c network.Closure, reason string) (ClosureEntry, error) {
+	graph := d.cur.Load().g
+	segs, err := graph.ClosureSegments(c)
 	if err != nil {
+		name := "road_id"
+		if c.Polygon != nil {
+			name = "polygon"
+		}
+		return ClosureEntry{}, field.Unusablef(name, "%v", err)
+	}
+	g := c.Polygon
+	if c.Polygon == nil {
+		g = graph.SegmentLines(segs)
+	}
+	created := time.Now().UTC().Truncate(time.Millisecond)
+	id, v, err := d.edit.Insert(ctx, layers.RoadClosures, g, map[string]any{
+		"road_id": c.RoadID, "reason": reason, "created": created.Format(time.RFC3339Nano)})
+	if err != nil {
+		return ClosureEntry{}, fmt.Errorf("dispatch: closure: %w", err)
+	}
+	if err := d.Wait(ctx, v); err != nil {
 		return ClosureEntry{}, err
 	}
-	e := ClosureEntry{ID: d.nextID, RoadID: c.RoadID, Polygon: c.Polygon, Segments: len(segs), Created: time.Now().UTC()}
-	next := *cur
-	next.closures = append(append([]ClosureEntry(nil), cur.closures...), e)
-	if err := d.rebuild(&next); err != nil {
-		return ClosureEntry{}, err
+	for _, e := range d.cur.Load().closures {
+		if e.ID == id {
+			return e, nil
+		}
 	}
-	d.nextID++
-	return e, nil
+	return ClosureEntry{}, fmt.Errorf("dispatch: closure %d stored but not followed", id)
 }
 
 // RemoveClosure lifts closure id.
-func (d *Desk) RemoveClosure(id int64) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	cur := d.cur.Load()
-	next := *cur
-	next.closures = nil
-	found := false
-	for _, c := range cur.closures {
-		if c.ID == id {
-			found = true
-			continue
-		}
-		next.closures = append(next.closures, c)
-	}
-	if !found {
+func (d *Desk) RemoveClosure(ctx context.Context, id int64) error {
+	v, err := d.edit.Delete(ctx, layers.RoadClosures, id)
+	if errors.Is(err, layers.ErrNoFeature) {
 		return fmt.Errorf("%w %d", ErrUnknownClosure, id)
 	}
-	return d.rebuild(&next)
+	if err != nil {
+		return fmt.Errorf("dispatch: closure %d: %w", id, err)
+	}
+	return d.Wait(ctx, v)
 }

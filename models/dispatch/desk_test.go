@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -16,8 +17,8 @@ func demoCatalog(t testing.TB) *layers.Catalog {
 	t.Helper()
 	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	cat := layers.NewCatalog()
-	for _, s := range layers.ThematicSchemas(true) {
-		cat.Put(s, d.Layers[s.Name])
+	if err := d.Put(cat, layers.OwnerDemo); err != nil {
+		t.Fatal(err)
 	}
 	return cat
 }
@@ -25,12 +26,15 @@ func demoCatalog(t testing.TB) *layers.Catalog {
 func demoDesk(t testing.TB) (*Desk, *layers.Catalog) {
 	t.Helper()
 	cat := demoCatalog(t)
-	d, err := New(cat, nil, Config{}, nil)
+	d, err := New(cat, nil, layers.Memory{Catalog: cat, Owner: layers.OwnerDemo}, Config{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(d.Close)
 	return d, cat
 }
+
+var ctx = context.Background()
 
 func stationPoint(t *testing.T, cat *layers.Catalog, id int64) orb.Point {
 	l, _ := cat.Layer(layers.FireStations)
@@ -68,7 +72,7 @@ func TestFireCirclesPublished(t *testing.T) {
 	})
 	// Taking a team out of service removes its circle at once.
 	id := d.cur.Load().sites.List[0].ID
-	if err := d.SetAvailable(id, false); err != nil {
+	if err := d.SetAvailable(ctx, id, false); err != nil {
 		t.Fatal(err)
 	}
 	l, _ = cat.Layer(layers.FireCircles)
@@ -99,7 +103,7 @@ func TestNearestFollowsAvailability(t *testing.T) {
 		}
 	}
 	first := a.Units[0]
-	if err := d.SetAvailable(first.ID, false); err != nil {
+	if err := d.SetAvailable(ctx, first.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	b, err := d.Nearest(a.Alarm, 0, network.Time)
@@ -112,13 +116,13 @@ func TestNearestFollowsAvailability(t *testing.T) {
 	if b.Units[0].ID != a.Units[1].ID || b.Units[0].Seconds != a.Units[1].Seconds {
 		t.Errorf("second team did not move up: %+v vs %+v", b.Units[0], a.Units[1])
 	}
-	if err := d.SetAvailable(first.ID, true); err != nil {
+	if err := d.SetAvailable(ctx, first.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if c, _ := d.Nearest(a.Alarm, 1, network.Time); len(c.Units) != 1 || c.Units[0].ID != first.ID {
 		t.Errorf("team not back in service: %+v", c.Units)
 	}
-	if err := d.SetAvailable(987654, true); !errors.Is(err, ErrUnknownUnit) {
+	if err := d.SetAvailable(ctx, 987654, true); !errors.Is(err, ErrUnknownUnit) {
 		t.Errorf("unknown unit: %v", err)
 	}
 	if _, err := d.Nearest(orb.Point{0, 0}, 3, network.Time); !errors.Is(err, network.ErrTooFar) {
@@ -137,7 +141,7 @@ func TestClosuresApplyAtOnce(t *testing.T) {
 	circlesBefore := d.Coverage(5)
 	// Close the road the alarm lies on: the alarm snaps to another road
 	// and the best route changes or gets longer.
-	e, err := d.AddClosure(network.Closure{RoadID: before.Snap.RoadID})
+	e, err := d.AddClosure(ctx, network.Closure{RoadID: before.Snap.RoadID}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +160,7 @@ func TestClosuresApplyAtOnce(t *testing.T) {
 	sp := stationPoint(t, cat, before.Units[0].ID)
 	r := 0.004
 	poly := orb.Polygon{{{sp[0] - r, sp[1] - r}, {sp[0] + r, sp[1] - r}, {sp[0] + r, sp[1] + r}, {sp[0] - r, sp[1] + r}, {sp[0] - r, sp[1] - r}}}
-	e2, err := d.AddClosure(network.Closure{Polygon: poly})
+	e2, err := d.AddClosure(ctx, network.Closure{Polygon: poly}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +179,7 @@ func TestClosuresApplyAtOnce(t *testing.T) {
 		t.Errorf("closures increased coverage: %d > %d", cov.Grids.Covered, circlesBefore.Grids.Covered)
 	}
 	for _, id := range []int64{e.ID, e2.ID} {
-		if err := d.RemoveClosure(id); err != nil {
+		if err := d.RemoveClosure(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -183,10 +187,10 @@ func TestClosuresApplyAtOnce(t *testing.T) {
 	if again.Units[0].ID != before.Units[0].ID || math.Abs(again.Units[0].Seconds-before.Units[0].Seconds) > 1e-9 {
 		t.Errorf("lifting closures did not restore the answer: %+v vs %+v", again.Units[0], before.Units[0])
 	}
-	if err := d.RemoveClosure(e.ID); !errors.Is(err, ErrUnknownClosure) {
+	if err := d.RemoveClosure(ctx, e.ID); !errors.Is(err, ErrUnknownClosure) {
 		t.Errorf("removing twice: %v", err)
 	}
-	if _, err := d.AddClosure(network.Closure{RoadID: -77}); err == nil {
+	if _, err := d.AddClosure(ctx, network.Closure{RoadID: -77}, ""); err == nil {
 		t.Error("closing an unknown road succeeded")
 	}
 }
@@ -252,7 +256,11 @@ func TestRoadEditsRebuildTheGraph(t *testing.T) {
 	before := d.Graph()
 	// Delete the road the alarm snapped to: the desk rebuilds its graph
 	// from the layer and the alarm lands on another road.
-	if _, err := cat.Apply(layers.Roads, []layers.Change{{Op: layers.Delete, ID: a.Snap.RoadID}}); err != nil {
+	snap, err := cat.Apply(layers.OwnerDemo, layers.Roads, []layers.Change{{Op: layers.Delete, ID: a.Snap.RoadID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Wait(ctx, snap.Version()); err != nil {
 		t.Fatal(err)
 	}
 	if d.Graph() == before || d.Graph().Segments() >= before.Segments() {
@@ -277,15 +285,15 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := 0; i < 5; i++ {
-			e, err := d.AddClosure(network.Closure{RoadID: roads.Snapshot().At(100 + i).ID})
+			e, err := d.AddClosure(ctx, network.Closure{RoadID: roads.Snapshot().At(100 + i).ID}, "drill")
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			if err := d.SetAvailable(d.cur.Load().sites.List[1].ID, i%2 == 0); err != nil {
+			if err := d.SetAvailable(ctx, d.cur.Load().sites.List[1].ID, i%2 == 0); err != nil {
 				t.Error(err)
 			}
-			if err := d.RemoveClosure(e.ID); err != nil {
+			if err := d.RemoveClosure(ctx, e.ID); err != nil {
 				t.Error(err)
 			}
 		}

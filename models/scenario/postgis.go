@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/onemap/onemap/layers/postgis"
 )
 
 // schemaSQL is the table a PostGIS store keeps scenarios in, created by the
@@ -32,7 +33,7 @@ type PostGIS struct {
 // store over pool.
 func NewPostGIS(ctx context.Context, pool *pgxpool.Pool) (*PostGIS, error) {
 	if _, err := pool.Exec(ctx, schemaSQL); err != nil {
-		return nil, fmt.Errorf("scenario: create table: %w", err)
+		return nil, postgis.Outage(fmt.Errorf("scenario: create table: %w", err))
 	}
 	return &PostGIS{pool: pool}, nil
 }
@@ -55,7 +56,7 @@ func (p *PostGIS) Create(ctx context.Context, s Scenario) error {
 		return fmt.Errorf("%w: %s scenario %q (%s)", ErrExists, s.Model, s.Name, pe.ConstraintName)
 	}
 	if err != nil {
-		return fmt.Errorf("scenario: insert: %w", err)
+		return postgis.Outage(fmt.Errorf("scenario: insert: %w", err))
 	}
 	return nil
 }
@@ -82,7 +83,7 @@ func (p *PostGIS) Get(ctx context.Context, id string) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
 	if err != nil {
-		return Scenario{}, fmt.Errorf("scenario: get %s: %w", id, err)
+		return Scenario{}, postgis.Outage(fmt.Errorf("scenario: get %s: %w", id, err))
 	}
 	return s, nil
 }
@@ -91,19 +92,19 @@ func (p *PostGIS) Get(ctx context.Context, id string) (Scenario, error) {
 func (p *PostGIS) List(ctx context.Context, model string) ([]Scenario, error) {
 	rows, err := p.pool.Query(ctx, selectSQL+` WHERE $1 = '' OR model = $1 ORDER BY created, id`, model)
 	if err != nil {
-		return nil, fmt.Errorf("scenario: list: %w", err)
+		return nil, postgis.Outage(fmt.Errorf("scenario: list: %w", err))
 	}
 	defer rows.Close()
 	out := []Scenario{}
 	for rows.Next() {
 		s, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scenario: list: %w", err)
+			return nil, postgis.Outage(fmt.Errorf("scenario: list: %w", err))
 		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("scenario: list: %w", err)
+		return nil, postgis.Outage(fmt.Errorf("scenario: list: %w", err))
 	}
 	return out, nil
 }
@@ -112,7 +113,7 @@ func (p *PostGIS) List(ctx context.Context, model string) ([]Scenario, error) {
 func (p *PostGIS) Delete(ctx context.Context, id string) error {
 	tag, err := p.pool.Exec(ctx, `DELETE FROM scenarios WHERE id = $1`, id)
 	if err != nil {
-		return fmt.Errorf("scenario: delete %s: %w", id, err)
+		return postgis.Outage(fmt.Errorf("scenario: delete %s: %w", id, err))
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("%w: %s", ErrNotFound, id)

@@ -75,7 +75,7 @@ const LayerName = "school_pressure"
 func LayerSchema(synthetic bool) layers.Schema {
 	f := layers.NewField
 	s := layers.Schema{Name: LayerName, TitleZH: "学位供需预警", TitleEN: "School-place pressure", Geometry: layers.MultiPolygon,
-		MinZoom: 10, MaxZoom: 18, Synthetic: synthetic,
+		MinZoom: 10, MaxZoom: 18, Synthetic: synthetic, Owner: Name, Derived: true,
 		Description: "projected pupils against seats per catchment for one scenario and year; warning red/orange/yellow/green",
 		Fields: []layers.Field{
 			f("code", layers.String, "学区编码", "Catchment code"),
@@ -131,18 +131,19 @@ func LayerFeatures(r *Result, catchments []layers.Feature, year int) ([]layers.F
 	return out, nil
 }
 
-// PutLayer puts the school_pressure layer for year into cat.
+// PutLayer puts the school_pressure layer for year into cat, as its owner
+// (the school model).
 func PutLayer(cat *layers.Catalog, r *Result, year int) (int, error) {
 	cl, ok := cat.Layer(layers.Catchments)
 	if !ok {
 		return 0, fmt.Errorf("school: the catalog has no %s layer", layers.Catchments)
 	}
-	var cs []layers.Feature
-	cl.Snapshot().All(func(f *layers.Feature) bool { cs = append(cs, *f); return true })
-	fs, err := LayerFeatures(r, cs, year)
+	fs, err := LayerFeatures(r, cat.Features(layers.Catchments), year)
 	if err != nil {
 		return 0, err
 	}
-	cat.Put(LayerSchema(cl.Schema.Synthetic), fs)
+	if _, err := cat.Put(LayerSchema(cl.Schema.Synthetic), fs); err != nil {
+		return 0, err
+	}
 	return len(fs), nil
 }

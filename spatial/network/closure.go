@@ -130,3 +130,13 @@ func segmentsCross(p1, p2, p3, p4 orb.Point) bool {
 	d3, d4 := d(p1, p2, p3), d(p1, p2, p4)
 	return math.Signbit(d1) != math.Signbit(d2) && math.Signbit(d3) != math.Signbit(d4)
 }
+
+// SegmentLines is the geometry of segments (as ClosureSegments lists
+// them): one two-point line each, for drawing what a closure closes.
+func (g *Graph) SegmentLines(segs []int32) orb.MultiLineString {
+	out := make(orb.MultiLineString, len(segs))
+	for i, s := range segs {
+		out[i] = orb.LineString{g.Coords[g.segA[s]], g.Coords[g.segB[s]]}
+	}
+	return out
+}
