@@ -103,7 +103,9 @@ func TestEncodeMatchesOrb(t *testing.T) {
 			t.Fatal(err)
 		}
 		ocat := layers.NewCatalog()
-		x.District(name).Put(ocat)
+		if err := x.District(name).Put(ocat, layers.OwnerOSM); err != nil {
+			t.Fatal(err)
+		}
 		srcs := catalogSources(ocat)
 		rl, _ := ocat.Layer(layers.Roads)
 		b := rl.Snapshot().Bound()

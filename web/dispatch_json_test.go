@@ -40,7 +40,7 @@ func demoDesk(t *testing.T) (*dispatch.Desk, *layers.Catalog) {
 	for _, s := range layers.ThematicSchemas(true) {
 		cat.Put(s, d.Layers[s.Name])
 	}
-	desk, err := dispatch.New(cat, nil, dispatch.Config{}, nil)
+	desk, err := dispatch.New(cat, nil, layers.Memory{Catalog: cat, Owner: layers.OwnerDemo}, dispatch.Config{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

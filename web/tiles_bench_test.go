@@ -18,7 +18,9 @@ import (
 func BenchmarkTileHot(b *testing.B) {
 	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	cat := layers.NewCatalog()
-	d.Put(cat)
+	if err := d.Put(cat, layers.OwnerDemo); err != nil {
+		b.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	NewTiles(cat, tiles.NewCache(1<<30, tiles.DefaultOptions())).Register(mux, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	const path = "/tiles/water,districts,streets,communities,grids,buildings,roads,catchments,fire_circles,hazards,flood_points,fire_stations,schools,hospitals,elderly_care,cameras/14/13382/7138.mvt"

@@ -218,7 +218,7 @@ func startOnemap(ctx context.Context, db string, cacheBytes int64, log *slog.Log
 	}
 	warmed := make(chan struct{})
 	var once sync.Once
-	routes, collectors, err := web.Routes(ctx, web.RoutesConfig{Catalog: a.catalog, District: d, Pool: a.pool, Log: log,
+	routes, collectors, err := web.Routes(ctx, web.RoutesConfig{Catalog: a.catalog, District: d, Editor: a.editor, Pool: a.pool, Log: log,
 		TileCacheBytes: cacheBytes, Warmed: func(int, error) { once.Do(func() { close(warmed) }) }})
 	if err != nil {
 		a.close()
