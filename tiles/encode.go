@@ -33,11 +33,10 @@ import (
 
 // layerPlan is one layer's share of the encoder's working memory.
 type layerPlan struct {
-	tags       [2]int // range in encoder.tags
-	keys       [2]int // range in encoder.keys
-	values     [2]int // range in encoder.values
-	size       int    // bytes of the layer message
-	valueBytes int
+	tags   [2]int // range in encoder.tags
+	keys   [2]int // range in encoder.keys
+	values [2]int // range in encoder.values
+	size   int    // bytes of the layer message
 }
 
 // encoder is reusable working memory for encoding tiles.
