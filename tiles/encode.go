@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -41,15 +42,14 @@ type layerPlan struct {
 
 // encoder is reusable working memory for encoding tiles.
 type encoder struct {
-	tags    []uint32
-	bodies  []int32 // each feature's message size, in layer order
-	keys    []uint16
-	keyIdx  []int32 // per field of the layer being planned: key index + 1
-	values  []*val
-	slots   []vslot // open addressing over the layer's values
-	gen     uint32
-	plans   []layerPlan
-	feature int // features planned so far
+	tags   []uint32
+	bodies []int32 // each feature's message size, in layer order
+	keys   []uint16
+	keyIdx []int32 // per field of the layer being planned: key index + 1
+	values []*val
+	slots  []vslot // open addressing over the layer's values
+	gen    uint32
+	plans  []layerPlan
 }
 
 type vslot struct {
@@ -63,7 +63,6 @@ func (e *encoder) reset() {
 	e.tags, e.bodies, e.keys, e.plans = e.tags[:0], e.bodies[:0], e.keys[:0], e.plans[:0]
 	clear(e.values)
 	e.values = e.values[:0]
-	e.feature = 0
 }
 
 // errGeometry is what the encoder says of geometry MVT cannot hold
@@ -112,7 +111,8 @@ func encodeLayer(l *layer, extent uint32, s *scratch) ([]byte, error) {
 // and sizes the layer's message.
 func (e *encoder) plan(l *layer, extent uint32) error {
 	p := layerPlan{tags: [2]int{len(e.tags), 0}, keys: [2]int{len(e.keys), 0}, values: [2]int{len(e.values), 0}}
-	e.keyIdx = append(e.keyIdx[:0], make([]int32, len(l.fields))...)
+	e.keyIdx = slices.Grow(e.keyIdx[:0], len(l.fields))[:len(l.fields)]
+	clear(e.keyIdx)
 	nvals := 0
 	for i := range l.features {
 		nvals += len(l.features[i].pr.vals)
