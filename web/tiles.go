@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/tiles"
@@ -29,6 +30,9 @@ const TileCacheControl = "public, no-cache"
 type Tiles struct {
 	catalog *layers.Catalog
 	cache   *tiles.Cache
+	// srcs are reusable source lists (*[]tiles.Source) for tile requests:
+	// a layer's schema is a few hundred bytes, copied per layer.
+	srcs sync.Pool
 }
 
 // NewTiles serves the catalog's layers through cache and subscribes the
@@ -107,8 +111,7 @@ func ParseLayerList(s string) ([]string, error) {
 	if len(parts) > MaxTileLayers {
 		return nil, BadRequest("layers", "%d layers; at most %d per tile", len(parts), MaxTileLayers)
 	}
-	seen := make(map[string]bool, len(parts))
-	for _, p := range parts {
+	for i, p := range parts {
 		if p == "" || len(p) > 64 {
 			return nil, BadRequest("layers", "empty or overlong layer name in %q", s)
 		}
@@ -117,10 +120,11 @@ func ParseLayerList(s string) ([]string, error) {
 				return nil, BadRequest("layers", "layer name %q has character %q", p, c)
 			}
 		}
-		if seen[p] {
+		// At most MaxTileLayers names: comparing each with those before
+		// it costs less than a set.
+		if slices.Contains(parts[:i], p) {
 			return nil, BadRequest("layers", "layer %q named twice", p)
 		}
-		seen[p] = true
 	}
 	return parts, nil
 }
@@ -139,42 +143,53 @@ func (a *Tiles) layers(names []string) ([]*layers.Layer, error) {
 }
 
 func (a *Tiles) tile(w http.ResponseWriter, r *http.Request) error {
-	names, t, err := ParseTileAddress(r.PathValue("layers"), r.PathValue("z"), r.PathValue("x"), r.PathValue("y"))
+	list := r.PathValue("layers")
+	names, t, err := ParseTileAddress(list, r.PathValue("z"), r.PathValue("x"), r.PathValue("y"))
 	if err != nil {
 		return err
 	}
-	ls, err := a.layers(names)
-	if err != nil {
-		return err
+	sp, _ := a.srcs.Get().(*[]tiles.Source)
+	if sp == nil {
+		sp = new([]tiles.Source)
 	}
-	srcs := make([]tiles.Source, len(ls))
-	for i, l := range ls {
-		srcs[i] = tiles.Source{Schema: l.Schema, Snapshot: l.Snapshot()}
+	defer func() { clear(*sp); a.srcs.Put(sp) }()
+	srcs := (*sp)[:0]
+	for _, n := range names {
+		l, ok := a.catalog.Layer(n)
+		if !ok {
+			return NotFound("layers", "unknown layer %q (known: %s)", n, strings.Join(a.catalog.Names(), ", "))
+		}
+		srcs = append(srcs, tiles.Source{Schema: l.Schema, Snapshot: l.Snapshot()})
 	}
-	e, err := a.cache.Tile(srcs, t)
+	*sp = srcs
+	// The list names each layer once, comma-separated: it is the set's key.
+	e, err := a.cache.TileSet(list, srcs, t)
 	if err != nil {
-		return fmt.Errorf("tile %s/%d/%d/%d: %w", strings.Join(names, ","), t.Z, t.X, t.Y, err)
+		return fmt.Errorf("tile %s/%d/%d/%d: %w", list, t.Z, t.X, t.Y, err)
 	}
 	gz := len(e.Raw) > 0 && acceptsGzip(r)
 	etag := e.ETag
 	if gz {
-		etag = strings.TrimSuffix(e.ETag, `"`) + `-gz"`
+		etag = e.GzipETag
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
 	h.Set("Cache-Control", TileCacheControl)
 	h.Set("Vary", "Accept-Encoding")
-	h.Set("ETag", etag)
-	if noneMatch(r.Header.Get("If-None-Match"), e.ETag) {
+	h.Set("Etag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && noneMatch(inm, e.ETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	body := e.Raw
+	body, length := e.Raw, e.RawLen
 	if gz {
+		if body, err = e.Gzip(); err != nil {
+			return fmt.Errorf("tile %s/%d/%d/%d: %w", list, t.Z, t.X, t.Y, err)
+		}
+		length = e.GzipLen()
 		h.Set("Content-Encoding", "gzip")
-		body = e.Gzip
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", length)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
@@ -202,25 +217,31 @@ func noneMatch(header, etag string) bool {
 	return false
 }
 
-// acceptsGzip reads Accept-Encoding, honouring q=0.
+// acceptsGzip reads Accept-Encoding, honouring q=0. It walks the header
+// in place (a tile request's only parsing beyond its path).
 func acceptsGzip(r *http.Request) bool {
 	ok := false
 	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
 			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			coding = strings.ToLower(strings.TrimSpace(coding))
-			if coding != "gzip" && coding != "*" && coding != "x-gzip" {
+			coding = strings.TrimSpace(coding)
+			gzip := strings.EqualFold(coding, "gzip") || strings.EqualFold(coding, "x-gzip")
+			if !gzip && coding != "*" {
 				continue
 			}
 			q := 1.0
-			for _, p := range strings.Split(params, ";") {
-				if k, v, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.TrimSpace(k) == "q" {
-					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
+				if k, val, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.TrimSpace(k) == "q" {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
 						q = f
 					}
 				}
 			}
-			if coding == "gzip" || coding == "x-gzip" {
+			if gzip {
 				return q > 0
 			}
 			ok = q > 0 // "*" unless gzip is named explicitly

@@ -5,7 +5,7 @@
 //	onemap load --db URL                                          write the demo district into PostGIS
 //	onemap import osm FILE.osm.pbf [--db URL]                     import an OSM extract
 //	onemap gen [--seed N] --out DIR                               write the demo district as GeoJSON
-//	onemap bench tiles|dispatch|siting ...                        side-by-side benchmarks with peers
+//	onemap bench tiles|http|dispatch|siting ...                   side-by-side benchmarks with peers
 //	onemap model school|demand ...                                run the school-place or demand model
 package main
 
@@ -29,7 +29,7 @@ usage:
   onemap load --db URL            write the demo district into PostGIS (schema, then COPY)
   onemap import osm FILE [--db URL]  read an OSM extract (roads, facilities)
   onemap gen --out DIR            write the demo district as GeoJSON files
-  onemap bench tiles|dispatch|siting [flags]  benchmarks side by side with PostGIS/pgRouting/OR-Library
+  onemap bench tiles|http|dispatch|siting [flags]  benchmarks side by side with PostGIS/pg_tileserv/pgRouting/OR-Library
   onemap model school|demand [flags]  school-place projection and backtest; resource demand by standard
 
 Run "onemap COMMAND -h" for a command's flags.
