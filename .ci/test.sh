@@ -15,6 +15,8 @@ need=()
 ls /usr/share/postgresql/15/extension/pgrouting.control >/dev/null 2>&1 || need+=(postgresql-15-pgrouting)
 command -v chromium >/dev/null || need+=(chromium)
 command -v ogr2ogr >/dev/null || need+=(gdal-bin) # the OGC API tests drive GDAL's OAPIF driver
+command -v osm2pgsql >/dev/null || need+=(osm2pgsql)
+command -v osmium >/dev/null || need+=(osmium-tool)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"

@@ -109,7 +109,11 @@ func TestCacheInvalidatesExactlyTouchedTiles(t *testing.T) {
 				t.Fatalf("%v %v: etag", set, tile)
 			}
 			if len(fresh) > 0 {
-				zr, err := gzip.NewReader(bytes.NewReader(e.Gzip))
+				gz, err := e.Gzip()
+				if err != nil {
+					t.Fatal(err)
+				}
+				zr, err := gzip.NewReader(bytes.NewReader(gz))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -140,7 +144,11 @@ func TestCacheBudgetEvictsLRU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	per := int64(len(e.Raw)+len(e.Gzip)) + 1024
+	gz, err := e.Gzip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := int64(len(e.Raw)+len(gz)) + 1024
 	c := NewCache(3*per, DefaultOptions())
 	for _, tile := range tiles {
 		if _, err := c.Tile(srcs, tile); err != nil {
@@ -164,6 +172,60 @@ func TestCacheBudgetEvictsLRU(t *testing.T) {
 	}
 	if c.Stats().Misses != s.Misses+1 {
 		t.Fatal("oldest tile survived a full budget")
+	}
+}
+
+// TestCacheGzipOnDemand: a tile is compressed only when asked for, once
+// (the same bytes each time, which the standard library reads back), and
+// its gzipped bytes count towards the budget from then on, unless the
+// tile has already left the cache.
+func TestCacheGzipOnDemand(t *testing.T) {
+	cat := testCatalog(t)
+	srcs := sourcesOf(t, cat, "polys", "lines", "points")
+	c := NewCache(1<<30, DefaultOptions())
+	e, err := c.Tile(srcs, testTile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Raw) == 0 || e.gz != nil {
+		t.Fatalf("rendered %d bytes, gzipped %d before anyone asked", len(e.Raw), len(e.gz))
+	}
+	before := c.Stats().Bytes
+	gz, err := e.Gzip()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().Bytes - before; got != int64(len(gz)) {
+		t.Fatalf("gzip added %d bytes to the cache, want %d", got, len(gz))
+	}
+	again, _ := e.Gzip()
+	if &again[0] != &gz[0] || c.Stats().Bytes-before != int64(len(gz)) {
+		t.Fatal("compressed twice")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unz, err := io.ReadAll(zr); err != nil || !bytes.Equal(unz, e.Raw) {
+		t.Fatalf("gzip does not read back: %v", err)
+	}
+	if len(gz) >= len(e.Raw) {
+		t.Errorf("gzip %d bytes for %d raw", len(gz), len(e.Raw))
+	}
+
+	// A tile dropped before its first gzip leaves the count alone.
+	other := tilesAround(16)[0]
+	e2, err := c.Tile(srcs, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Invalidate(layers.Event{Layer: "points", All: true})
+	s0 := c.Stats()
+	if _, err := e2.Gzip(); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Stats(); s.Bytes != s0.Bytes {
+		t.Fatalf("an evicted tile's gzip changed the cache's size %d → %d", s0.Bytes, s.Bytes)
 	}
 }
 

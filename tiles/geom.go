@@ -6,7 +6,6 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
 )
@@ -47,7 +46,7 @@ type scratch struct {
 	sorted   []*layers.Feature // byID's other buffer
 	keys     []uint64
 	prs      []*prepared
-	feats    []*geojson.Feature // handed to mvt.Marshal, reused
+	enc      encoder
 	sizer    sizer
 	cells    []uint64 // point thinning's bitmap
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/onemap/onemap/layers"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/project"
 )
 
@@ -20,34 +19,25 @@ import (
 // Mercator world coordinates (x and y from 0 to 1, y down) with their
 // bound, so that a tile's projection is a multiply and a subtract.
 //
-// props are the attributes handed to mvt.Marshal, made once: the schema's
-// fields whose value is present and of the field's type, strings interned
-// (see text). id is the feature id as Marshal takes it (nil when negative),
-// boxed once. Marshal only reads them, so renders share them.
+// vals are the attributes the encoder writes, made once: the schema's
+// fields whose value is present and of the field's type, in field (name)
+// order, strings interned. id is the feature id (hasID false when
+// negative, as orb's encoder leaves such ids out). Encoders only read
+// them, so renders share them.
 type prepared struct {
 	bound  orb.Bound
 	world  orb.Geometry
 	wbound orb.Bound
-	props  geojson.Properties
-	id     any
-	vals   []val // the props' values in field order, for size estimates
-	idSize int   // bytes of the id field
-	attrs  int   // attrSize(vals, idSize)
+	vals   []val
+	id     uint64
+	hasID  bool
+	idSize int // bytes of the id field
+	attrs  int // attrSize(vals, idSize)
 	// label is where the feature's label goes (world coordinates), for
 	// the polygons of a layer whose schema asks for labels (hasLabel).
 	label    orb.Point
 	hasLabel bool
 }
-
-// text is a string attribute interned with unique.Make. mvt.Marshal dedupes
-// a layer's values through a map keyed by the value: a handle hashes as one
-// pointer where a string hashes every byte, and equal strings have equal
-// handles, so the values table is the same. orb encodes a fmt.Stringer as a
-// string value: the bytes are those of the plain string.
-type text unique.Handle[string]
-
-// String returns the interned string.
-func (t text) String() string { return unique.Handle[string](t).Value() }
 
 // toWorld maps lon/lat to Web Mercator world coordinates (y down), the
 // projection ST_Transform(geom, 3857) makes, scaled to the unit square.
@@ -59,22 +49,23 @@ func toWorld(pt orb.Point) orb.Point {
 
 func prepare(f *layers.Feature, fields []layers.Field, labels bool) *prepared {
 	w := project.Geometry(orb.Clone(f.Geometry), toWorld)
-	pr := &prepared{bound: float4Bound(f.Geometry.Bound()), world: w, wbound: w.Bound(), props: make(geojson.Properties, len(fields))}
-	for _, fd := range fields {
+	pr := &prepared{bound: float4Bound(f.Geometry.Bound()), world: w, wbound: w.Bound()}
+	for i, fd := range fields {
 		v, ok := f.Properties[fd.Name]
 		if !ok || !fits(v, fd.Type) {
 			continue
 		}
-		pr.vals = append(pr.vals, valueOf(v))
 		if s, ok := v.(string); ok {
-			v = text(unique.Make(s))
+			// Interned: equal strings share their bytes, so the encoder's
+			// value dedupe compares them by pointer first.
+			v = unique.Make(s).Value()
 		}
-		pr.props[fd.Name] = v
+		pr.vals = append(pr.vals, valueOf(uint16(i), v))
 	}
 	if f.ID >= 0 {
-		pr.id = uint64(f.ID)
+		pr.id, pr.hasID = uint64(f.ID), true
 	}
-	pr.idSize = idSize(pr.id)
+	pr.idSize = idSize(pr.id, pr.hasID)
 	pr.attrs = attrSize(pr.vals, pr.idSize)
 	if labels {
 		pr.label, pr.hasLabel = labelPoint(w)

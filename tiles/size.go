@@ -19,13 +19,27 @@ import (
 // layers). Render checks the encoded tile against the budget all the same
 // (see Options.render).
 
-// val is what the estimate needs of an attribute value: a fingerprint
-// that tells values apart and the bytes of its entry in a layer's values
-// table.
+// val is a prepared attribute value: what the encoder writes (the field's
+// index among the layer's sorted fields, the value's kind and bits, its
+// string) and what the estimate needs, a fingerprint that tells values
+// apart (equal for values orb's encoder dedupes, 0 and -0 included) and
+// the bytes of its entry in a layer's values table.
 type val struct {
 	fp   uint64
-	size uint32
+	bits uint64 // int64, float64 bits or bool (0/1)
+	s    string // kindString's value
+	size uint32 // bytes of the values-table field
+	key  uint16 // index in the layer's fields
+	kind uint8
 }
+
+// The kinds of attribute value, as layers' contract has them.
+const (
+	kindString = 1 + iota
+	kindInt
+	kindFloat
+	kindBool
+)
 
 // sizer estimates encoded layer sizes. Its set of fingerprints (open
 // addressing, emptied by bumping gen) is reused from layer to layer.
@@ -121,26 +135,50 @@ func attrSize(vals []val, idSize int) int {
 	return n
 }
 
-// valueOf returns the fingerprint and values-table entry of an attribute
-// value (string, int64, float64 or bool, as the layers' contract has
-// them), sized as orb's encodeValue fills a Tile_Value.
-func valueOf(v any) val {
-	var kind, bits uint64
+// valueOf returns the prepared value of field key (string, int64, float64
+// or bool, as the layers' contract has them), sized as orb's encodeValue
+// fills a Tile_Value.
+func valueOf(key uint16, v any) val {
+	var kind uint8
+	var bits, h uint64
 	var size int
+	var s string
 	switch v := v.(type) {
 	case string:
-		kind, bits, size = 1, fnv1a(v), field(len(v))
+		kind, s, h, size = kindString, v, fnv1a(v), field(len(v))
 	case int64:
-		kind, bits, size = 2, uint64(v), 1+varintLen(uint64((v<<1)^(v>>63)))
+		kind, bits, size = kindInt, uint64(v), 1+varintLen(uint64((v<<1)^(v>>63)))
 	case float64:
-		kind, bits, size = 3, math.Float64bits(v), 9
+		kind, bits, size = kindFloat, math.Float64bits(v), 9
+		if v == 0 {
+			h = 0 // -0 is the same value as 0 for orb's dedupe
+		} else {
+			h = bits
+		}
 	case bool:
-		kind, size = 4, 2
+		kind, size = kindBool, 2
 		if v {
 			bits = 1
 		}
 	}
-	return val{fp: mix(bits ^ kind<<60 ^ kind), size: uint32(field(size))}
+	if kind != kindString && kind != kindFloat {
+		h = bits
+	}
+	k := uint64(kind)
+	return val{fp: mix(h ^ k<<60 ^ k), bits: bits, s: s, size: uint32(field(size)), key: key, kind: kind}
+}
+
+// value is the value as orb's encoder takes it.
+func (v *val) value() any {
+	switch v.kind {
+	case kindString:
+		return v.s
+	case kindInt:
+		return int64(v.bits)
+	case kindFloat:
+		return math.Float64frombits(v.bits)
+	}
+	return v.bits == 1
 }
 
 // fnv1a is the 64-bit FNV-1a hash of s.
@@ -163,15 +201,15 @@ func mix(x uint64) uint64 {
 }
 
 // idSize is the bytes of a feature's id field (none without an id).
-func idSize(id any) int {
-	if id, ok := id.(uint64); ok {
+func idSize(id uint64, has bool) int {
+	if has {
 		return 1 + varintLen(id)
 	}
 	return 0
 }
 
 // geomSize is the size of g's command stream as orb's encodeGeometry
-// writes it (a packed field of varints; the pen starts at 0 for each
+// (and appendGeometry) writes it (a packed field of varints; the pen starts at 0 for each
 // feature).
 func geomSize(g orb.Geometry) int {
 	var c pen
@@ -187,6 +225,10 @@ func geomSize(g orb.Geometry) int {
 		for _, ls := range g {
 			c.line(ls)
 		}
+	case orb.Ring:
+		c.polygon(orb.Polygon{g})
+	case orb.Bound:
+		c.polygon(g.ToPolygon())
 	case orb.Polygon:
 		c.polygon(g)
 	case orb.MultiPolygon:

@@ -3,16 +3,15 @@
 // units, snapping to the integer grid as PostGIS's ST_AsMVTGeom does,
 // clipping (orb/clip), per-zoom Douglas–Peucker (orb/simplify), winding
 // fixed so that exterior rings are clockwise in tile space, and the tile
-// encoded by orb's encoding/mvt (one mvt.Marshal of all its layers). Tiles
+// encoded in one pass into one allocation, byte for byte what orb's
+// encoding/mvt (mvt.Marshal) writes, which the tests hold it to. Tiles
 // over budget are thinned at levels chosen from estimated layer sizes, so
 // that they are encoded once. A Cache keeps rendered tiles and drops
 // exactly those an edit touches.
 package tiles
 
 import (
-	"bytes"
 	"cmp"
-	"compress/gzip"
 	"fmt"
 	"math"
 	"slices"
@@ -51,9 +50,9 @@ type Options struct {
 	// shrink divides size estimates when above 1: tests use it to take the
 	// path where the encoded tile turns out over budget.
 	shrink int
-	// serial encodes every tile in one mvt.Marshal (tests compare it with
-	// the two-run encoding of big tiles).
-	serial bool
+	// encoded, when set, is shown every tile encoded with the layers it
+	// was encoded from: tests compare the bytes with mvt.Marshal's.
+	encoded func([]part, []byte)
 }
 
 // DefaultOptions are onemap's rendering settings: extent 4096, a 64-unit
@@ -87,7 +86,7 @@ func (o Options) Render(srcs []Source, t maptile.Tile) ([]byte, error) {
 // Each layer is built (search, clip, simplify) and its encoded size
 // estimated (sizer); over budget, the biggest layer is rebuilt a level
 // coarser until the estimates fit, and the tile is then encoded once, all
-// layers in one mvt.Marshal. Should the tile still exceed the budget (an
+// layers at once. Should the tile still exceed the budget (an
 // estimate fell short), thinning goes on with each layer's real encoded
 // size.
 func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
@@ -148,18 +147,18 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 			return nil, level, err
 		}
 	}
-	b, err := encodeTile(parts, o.Extent, p.s, o.serial)
+	b, err := encodeTile(parts, o.Extent, p.s)
 	if err != nil {
 		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	if o.encoded != nil {
+		o.encoded(parts, b)
 	}
 	if o.MaxBytes <= 0 || len(b) <= o.MaxBytes {
 		return b, level, nil
 	}
 	// The estimates fell short: thin on the layers' encoded sizes.
-	measure = func(l *layer) (int, error) {
-		msg, err := encodeLayer(l, o.Extent, p.s)
-		return len(msg), err
-	}
+	measure = func(l *layer) (int, error) { return layerBytes(l, o.Extent, p.s) }
 	for i := range parts {
 		if parts[i].size, err = measure(&parts[i].l); err != nil {
 			return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
@@ -169,8 +168,11 @@ func (o Options) render(srcs []Source, t maptile.Tile) ([]byte, int, error) {
 	if err != nil {
 		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 	}
-	if b, err = encodeTile(parts, o.Extent, p.s, o.serial); err != nil {
+	if b, err = encodeTile(parts, o.Extent, p.s); err != nil {
 		return nil, level, fmt.Errorf("tiles: encode %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	if o.encoded != nil {
+		o.encoded(parts, b)
 	}
 	return b, max(level, more), nil
 }
@@ -259,11 +261,12 @@ func (o Options) thin(p *projector, parts []part, measure func(*layer) (int, err
 type layer struct {
 	name     string
 	features []feature
-	keys     int // bytes of the keys table, if every field is met
+	fields   []layers.Field // sorted by name: the keys vals index
+	keys     int            // bytes of the keys table, if every field is met
 }
 
 // feature is a feature of a tile: its geometry in tile coordinates, and
-// its prepared attributes and id as mvt.Marshal takes them.
+// its prepared attributes and id.
 type feature struct {
 	geom  orb.Geometry
 	pr    *prepared
@@ -317,7 +320,7 @@ func (o Options) candidates(p *projector, s Source, name string) (layer, []*prep
 	} else {
 		fields = sortedFields(s.Schema)
 	}
-	l := layer{name: name}
+	l := layer{name: name, fields: fields}
 	for _, fd := range fields {
 		l.keys += field(len(fd.Name))
 	}
@@ -425,25 +428,4 @@ func fits(v any, t layers.FieldType) bool {
 		return t == layers.Bool
 	}
 	return false
-}
-
-// Gzip compresses an encoded tile for clients that accept gzip. Empty in,
-// empty out.
-func Gzip(raw []byte) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(raw)/2 + 64)
-	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(raw); err != nil {
-		return nil, fmt.Errorf("tiles: gzip: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("tiles: gzip: %w", err)
-	}
-	return buf.Bytes(), nil
 }

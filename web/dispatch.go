@@ -19,8 +19,9 @@ import (
 // coverage and road closures, over a dispatch.Desk.
 type Dispatch struct {
 	desk *dispatch.Desk
-	// answers are route buffers for nearest, reused once a response is
-	// written, so that a dispatch answer allocates little.
+	// answers are route and JSON buffers (*answerBuf) for nearest and
+	// isochrone answers, reused once a response is written, so that an
+	// answer allocates little.
 	answers sync.Pool
 }
 
@@ -79,25 +80,27 @@ func (a *Dispatch) nearest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return BadRequest("metric", "want time or distance, got %q", q.Get("metric"))
 	}
-	buf, _ := a.answers.Get().(*network.Answer)
+	routes := true
+	if v := q.Get("routes"); v != "" {
+		if routes, err = strconv.ParseBool(v); err != nil {
+			return BadRequest("routes", "want true or false, got %q", v)
+		}
+	}
+	buf, _ := a.answers.Get().(*answerBuf)
 	if buf == nil {
-		buf = &network.Answer{}
+		buf = &answerBuf{}
 	}
 	defer a.answers.Put(buf) // after the response, which reads it, is written
-	ans, err := a.desk.NearestInto(buf, pt, k, m)
+	ans, err := a.desk.NearestInto(&buf.ans, pt, k, m)
 	if err != nil {
 		return err
 	}
-	out := NearestJSON{
-		Alarm: [2]float64{pt[0], pt[1]}, Snapped: geojson.Point(ans.Snap.Point), SnapDistanceM: round1(ans.Snap.Metres),
-		RoadID: ans.Snap.RoadID, Metric: m.String(), K: k, Available: ans.Available, Stations: ans.Stations,
-		Units: make([]UnitJSON, 0, len(ans.Units)),
+	buf.out = appendNearest(buf.out[:0], pt, ans, k, m, routes)
+	err = writeAnswer(w, "application/json", buf.out)
+	if cap(buf.out) > maxKeptAnswer {
+		buf.out = nil
 	}
-	for i, u := range ans.Units {
-		out.Units = append(out.Units, UnitJSON{Rank: i + 1, ID: u.ID, Name: u.Name, ETA: round1(u.Seconds),
-			DistanceM: round1(u.Metres), Route: geojson.LineString(u.Route), Snapped: geojson.Point(u.Snapped)})
-	}
-	return WriteJSON(w, http.StatusOK, "", out)
+	return err
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -154,12 +157,17 @@ func (a *Dispatch) isochrone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := geojson.NewFeature(iso.Polygon)
-	f.Properties = geojson.Properties{
-		"minutes": minutes, "cell_m": iso.Cell, "method": "network",
-		"snapped": [2]float64{iso.Source.Point[0], iso.Source.Point[1]}, "snap_distance_m": round1(iso.Source.Metres),
+	buf, _ := a.answers.Get().(*answerBuf)
+	if buf == nil {
+		buf = &answerBuf{}
 	}
-	return WriteJSON(w, http.StatusOK, "application/geo+json", f)
+	defer a.answers.Put(buf)
+	buf.out = appendIsochrone(buf.out[:0], iso, minutes)
+	err = writeAnswer(w, "application/geo+json", buf.out)
+	if cap(buf.out) > maxKeptAnswer {
+		buf.out = nil
+	}
+	return err
 }
 
 // GridJSON is one grid in a coverage answer; eta_s is null when no station

@@ -6,7 +6,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -18,7 +17,7 @@ func appendFeature(b []byte, id int64, g orb.Geometry, props map[string]any) []b
 	b = append(b, `{"type":"Feature","id":`...)
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, `,"geometry":`...)
-	b = appendGeometry(b, g)
+	b = appendFullGeometry(b, g)
 	b = append(b, `,"properties":{`...)
 	keys := make([]string, 0, len(props))
 	for k := range props {
@@ -36,7 +35,7 @@ func appendFeature(b []byte, id int64, g orb.Geometry, props map[string]any) []b
 	return append(b, "}}"...)
 }
 
-func appendGeometry(b []byte, g orb.Geometry) []byte {
+func appendFullGeometry(b []byte, g orb.Geometry) []byte {
 	if g == nil {
 		return append(b, "null"...)
 	}
@@ -48,7 +47,7 @@ func appendGeometry(b []byte, g orb.Geometry) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendGeometry(b, m)
+			b = appendFullGeometry(b, m)
 		}
 		return append(b, "]}"...)
 	}
@@ -154,39 +153,6 @@ func appendValue(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, j...)
-}
-
-// appendString writes s as a JSON string (no HTML escaping, as WriteJSON).
-func appendString(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		j, _ := json.Marshal(s)
-		return append(b, j...)
-	}
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, `\u00`...)
-			b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // marshalPlain is json.Marshal without HTML escaping (links keep their &).

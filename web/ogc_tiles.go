@@ -110,7 +110,7 @@ func (o *OGCTiles) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return o.t.serveTile(w, r, names, t)
+	return o.t.serveTile(w, r, r.PathValue("id"), names, t)
 }
 
 // webMercatorQuadDoc is the OGC 2D TileMatrixSet WebMercatorQuad
@@ -158,11 +158,11 @@ func (o *OGCTiles) matrixSet(w http.ResponseWriter, r *http.Request) error {
 // emptyTile is the tile of the named layers with no features: each layer
 // present (version 2, extent 4096), so a client decodes a valid tile from
 // a non-empty body. It is a few bytes: not gzipped.
-func emptyTile(names []string, etag string) *tiles.Entry {
+func emptyTile(names []string) []byte {
 	ls := make(mvt.Layers, len(names))
 	for i, n := range names {
 		ls[i] = &mvt.Layer{Name: n, Version: 2, Extent: 4096}
 	}
 	raw, _ := mvt.Marshal(ls) // layers without features cannot fail
-	return &tiles.Entry{Raw: raw, ETag: etag}
+	return raw
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/tiles"
@@ -29,6 +30,9 @@ const TileCacheControl = "public, no-cache"
 type Tiles struct {
 	catalog *layers.Catalog
 	cache   *tiles.Cache
+	// srcs are reusable source lists (*[]tiles.Source) for tile requests:
+	// a layer's schema is a few hundred bytes, copied per layer.
+	srcs sync.Pool
 }
 
 // NewTiles serves the catalog's layers through cache and subscribes the
@@ -107,8 +111,7 @@ func ParseLayerList(s string) ([]string, error) {
 	if len(parts) > MaxTileLayers {
 		return nil, BadRequest("layers", "%d layers; at most %d per tile", len(parts), MaxTileLayers)
 	}
-	seen := make(map[string]bool, len(parts))
-	for _, p := range parts {
+	for i, p := range parts {
 		if p == "" || len(p) > 64 {
 			return nil, BadRequest("layers", "empty or overlong layer name in %q", s)
 		}
@@ -117,10 +120,11 @@ func ParseLayerList(s string) ([]string, error) {
 				return nil, BadRequest("layers", "layer name %q has character %q", p, c)
 			}
 		}
-		if seen[p] {
+		// At most MaxTileLayers names: comparing each with those before
+		// it costs less than a set.
+		if slices.Contains(parts[:i], p) {
 			return nil, BadRequest("layers", "layer %q named twice", p)
 		}
-		seen[p] = true
 	}
 	return parts, nil
 }
@@ -139,52 +143,64 @@ func (a *Tiles) layers(names []string) ([]*layers.Layer, error) {
 }
 
 func (a *Tiles) tile(w http.ResponseWriter, r *http.Request) error {
-	names, t, err := ParseTileAddress(r.PathValue("layers"), r.PathValue("z"), r.PathValue("x"), r.PathValue("y"))
+	list := r.PathValue("layers")
+	names, t, err := ParseTileAddress(list, r.PathValue("z"), r.PathValue("x"), r.PathValue("y"))
 	if err != nil {
 		return err
 	}
-	return a.serveTile(w, r, names, t)
+	return a.serveTile(w, r, list, names, t)
 }
 
-// serveTile answers tile t of the named layers (the XYZ and the OGC API
-// Tiles paths). An empty tile is a valid MVT with the layers and no
-// features (never an empty body).
-func (a *Tiles) serveTile(w http.ResponseWriter, r *http.Request, names []string, t maptile.Tile) error {
-	ls, err := a.layers(names)
+// serveTile answers tile t of the named layers (list: their names
+// comma-separated) for the XYZ and the OGC API Tiles paths. An empty tile
+// is a valid MVT with the layers and no features, never an empty body.
+func (a *Tiles) serveTile(w http.ResponseWriter, r *http.Request, list string, names []string, t maptile.Tile) error {
+	sp, _ := a.srcs.Get().(*[]tiles.Source)
+	if sp == nil {
+		sp = new([]tiles.Source)
+	}
+	defer func() { clear(*sp); a.srcs.Put(sp) }()
+	srcs := (*sp)[:0]
+	for _, n := range names {
+		l, ok := a.catalog.Layer(n)
+		if !ok {
+			return NotFound("layers", "unknown layer %q (known: %s)", n, strings.Join(a.catalog.Names(), ", "))
+		}
+		srcs = append(srcs, tiles.Source{Schema: l.Schema, Snapshot: l.Snapshot()})
+	}
+	*sp = srcs
+	// The list names each layer once, comma-separated: it is the set's key.
+	e, err := a.cache.TileSet(list, srcs, t)
 	if err != nil {
-		return err
+		return fmt.Errorf("tile %s/%d/%d/%d: %w", list, t.Z, t.X, t.Y, err)
 	}
-	srcs := make([]tiles.Source, len(ls))
-	for i, l := range ls {
-		srcs[i] = tiles.Source{Schema: l.Schema, Snapshot: l.Snapshot()}
+	body, length := e.Raw, e.RawLen
+	if len(body) == 0 {
+		body = emptyTile(names)
+		length = strconv.Itoa(len(body))
 	}
-	e, err := a.cache.Tile(srcs, t)
-	if err != nil {
-		return fmt.Errorf("tile %s/%d/%d/%d: %w", strings.Join(names, ","), t.Z, t.X, t.Y, err)
-	}
-	if len(e.Raw) == 0 {
-		e = emptyTile(names, e.ETag)
-	}
-	gz := len(e.Gzip) > 0 && acceptsGzip(r)
+	gz := len(e.Raw) > 0 && acceptsGzip(r)
 	etag := e.ETag
 	if gz {
-		etag = strings.TrimSuffix(e.ETag, `"`) + `-gz"`
+		etag = e.GzipETag
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
 	h.Set("Cache-Control", TileCacheControl)
 	h.Set("Vary", "Accept-Encoding")
-	h.Set("ETag", etag)
-	if noneMatch(r.Header.Get("If-None-Match"), e.ETag) {
+	h.Set("Etag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && noneMatch(inm, e.ETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	body := e.Raw
 	if gz {
+		if body, err = e.Gzip(); err != nil {
+			return fmt.Errorf("tile %s/%d/%d/%d: %w", list, t.Z, t.X, t.Y, err)
+		}
+		length = e.GzipLen()
 		h.Set("Content-Encoding", "gzip")
-		body = e.Gzip
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", length)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
@@ -212,25 +228,31 @@ func noneMatch(header, etag string) bool {
 	return false
 }
 
-// acceptsGzip reads Accept-Encoding, honouring q=0.
+// acceptsGzip reads Accept-Encoding, honouring q=0. It walks the header
+// in place (a tile request's only parsing beyond its path).
 func acceptsGzip(r *http.Request) bool {
 	ok := false
 	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
 			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			coding = strings.ToLower(strings.TrimSpace(coding))
-			if coding != "gzip" && coding != "*" && coding != "x-gzip" {
+			coding = strings.TrimSpace(coding)
+			gzip := strings.EqualFold(coding, "gzip") || strings.EqualFold(coding, "x-gzip")
+			if !gzip && coding != "*" {
 				continue
 			}
 			q := 1.0
-			for _, p := range strings.Split(params, ";") {
-				if k, v, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.TrimSpace(k) == "q" {
-					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
+				if k, val, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.TrimSpace(k) == "q" {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
 						q = f
 					}
 				}
 			}
-			if coding == "gzip" || coding == "x-gzip" {
+			if gzip {
 				return q > 0
 			}
 			ok = q > 0 // "*" unless gzip is named explicitly
@@ -377,32 +399,49 @@ func tileFieldType(f layers.Field) string {
 	return t
 }
 
+// WarmCap is the most tiles Warm renders: a zoom whose tiles over the
+// bounds would take the total past it is not warmed (nor any above it).
+const WarmCap = 2048
+
 // Warm renders into the cache every tile of the named layers (in that
-// order, as one tile set) over the district's bounds (everything's, when
-// there is no district layer) at zooms minZ..maxZ, until ctx ends. The
-// server calls it at start-up for the page's overview zooms, so the first
-// screen is answered from memory instead of rendered while the browser
-// waits.
+// order, as one tile set) over the district's bounds (the union of the
+// non-empty layers' bounds, when there is no district layer) at zooms
+// minZ..maxZ, at most WarmCap tiles, until ctx ends. The server calls it
+// at start-up for the page's overview zooms, so the first screen is
+// answered from memory instead of rendered while the browser waits. Empty
+// layers have no bounds and add nothing; with no features at all nothing
+// is rendered.
 func (a *Tiles) Warm(ctx context.Context, names []string, minZ, maxZ maptile.Zoom) (int, error) {
 	ls, err := a.layers(names)
 	if err != nil {
 		return 0, err
 	}
 	var b orb.Bound
+	have := false
 	if d, ok := a.catalog.Layer(layers.Districts); ok && d.Snapshot().Len() > 0 {
-		b = d.Snapshot().Bound()
+		b, have = d.Snapshot().Bound(), true
 	} else {
-		for i, l := range ls {
-			if i == 0 {
-				b = l.Snapshot().Bound()
+		for _, l := range ls {
+			s := l.Snapshot()
+			if s.Len() == 0 {
+				continue
+			}
+			if !have {
+				b, have = s.Bound(), true
 			} else {
-				b = b.Union(l.Snapshot().Bound())
+				b = b.Union(s.Bound())
 			}
 		}
+	}
+	if !have {
+		return 0, nil
 	}
 	n := 0
 	for z := minZ; z <= maxZ; z++ {
 		lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, z), maptile.At(orb.Point{b.Max[0], b.Min[1]}, z)
+		if count := int(hi.X-lo.X+1) * int(hi.Y-lo.Y+1); n+count > WarmCap {
+			return n, nil
+		}
 		for x := lo.X; x <= hi.X; x++ {
 			for y := lo.Y; y <= hi.Y; y++ {
 				if err := ctx.Err(); err != nil {

@@ -89,11 +89,13 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // bench runs the side-by-side benchmarks.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("usage: onemap bench tiles|dispatch|siting [flags]")
+		return usagef("usage: onemap bench tiles|http|dispatch|siting [flags]")
 	}
 	switch args[0] {
 	case "tiles":
 		return benchTiles(ctx, args[1:], stdout, stderr)
+	case "http":
+		return benchHTTP(ctx, args[1:], stdout, stderr)
 	case "dispatch":
 		return benchDispatch(ctx, args[1:], stdout, stderr)
 	case "siting":
@@ -106,7 +108,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return siting.Bench(ctx, *dir, *budget, stdout)
 	}
-	return usagef("unknown benchmark %q: tiles, dispatch or siting", args[0])
+	return usagef("unknown benchmark %q: tiles, http, dispatch or siting", args[0])
 }
 
 // benchTiles renders the same tiles with onemap and PostGIS ST_AsMVT.
@@ -153,7 +155,7 @@ func model(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return demand.RunCLI(nil, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintln(stderr, "usage: onemap model school [--input FILE] [--years N] [--json|--csv] [--backtest]\n       onemap model demand [flags]  (onemap model demand -h)")
+	fmt.Fprintln(stderr, "usage: onemap model school [--input FILE|DIR|a.csv,b.csv] [--years N] [--method M] [--intervals] [--json|--csv] [--backtest] [--rolling [--from T --to T --horizons H --split Y]]\n       onemap model demand [flags]  (onemap model demand -h)")
 	return 2
 }
 

@@ -1,10 +1,11 @@
 // Command onemap is the district's one-map spatial server and its tools.
 //
 //	onemap serve [--addr :8080] [--db URL | --osm FILE.osm.pbf]   serve the map (demo district by default)
+//	onemap init --db URL                                          create onemap's own tables (serve only reads)
 //	onemap load --db URL                                          write the demo district into PostGIS
 //	onemap import osm FILE.osm.pbf [--db URL]                     import an OSM extract
 //	onemap gen [--seed N] --out DIR                               write the demo district as GeoJSON
-//	onemap bench tiles|dispatch|siting ...                        side-by-side benchmarks with peers
+//	onemap bench tiles|http|dispatch|siting ...                   side-by-side benchmarks with peers
 //	onemap model school|demand ...                                run the school-place or demand model
 package main
 
@@ -24,10 +25,11 @@ const usage = `onemap — the district's one-map spatial server
 
 usage:
   onemap serve [flags]            serve tiles, features, the page and models (demo district by default)
+  onemap init --db URL            create onemap's own tables in PostGIS (serve --db never writes)
   onemap load --db URL            write the demo district into PostGIS (schema, then COPY)
   onemap import osm FILE [--db URL]  read an OSM extract (roads, facilities)
   onemap gen --out DIR            write the demo district as GeoJSON files
-  onemap bench tiles|dispatch|siting [flags]  benchmarks side by side with PostGIS/pgRouting/OR-Library
+  onemap bench tiles|http|dispatch|siting [flags]  benchmarks side by side with PostGIS/pg_tileserv/pgRouting/OR-Library
   onemap model school|demand [flags]  school-place projection and backtest; resource demand by standard
 
 Run "onemap COMMAND -h" for a command's flags.
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stderr)
+	case "init":
+		err = initCmd(ctx, args[1:], stdout, stderr)
 	case "load":
 		err = load(ctx, args[1:], stdout)
 	case "import":
