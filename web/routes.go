@@ -11,6 +11,7 @@ import (
 
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/live"
 	"github.com/onemap/onemap/models/dispatch"
 	"github.com/onemap/onemap/models/planning"
 	"github.com/onemap/onemap/models/scenario"
@@ -35,6 +36,8 @@ type RoutesConfig struct {
 	// TileCacheBytes is the tile cache's budget (256 MiB when 0).
 	TileCacheBytes int64
 	Log            *slog.Logger
+	// Hub is the live feed's fan-out (GET /api/live); nil makes one.
+	Hub *live.Hub
 	// Warmed, when set, is called once the background warm-up of the
 	// page's overview tiles has ended (n tiles rendered; err when it
 	// stopped early): the end of the server's start-up work.
@@ -54,11 +57,16 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 	tileRoutes := NewTiles(cfg.Catalog, cache)
 	page := NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL})
 	api := NewAPI(cfg.Catalog, APIConfig{BasemapURL: cfg.BasemapURL})
+	if cfg.Hub == nil {
+		cfg.Hub = live.NewHub(live.Config{})
+	}
+	context.AfterFunc(ctx, cfg.Hub.FollowCatalog(cfg.Catalog))
 	routes := []Registrar{
 		NewFeatures(cfg.Catalog, "onemap"),
 		api,
 		tileRoutes,
 		page,
+		NewLive(cfg.Hub, 0),
 	}
 
 	graph := func() *network.Graph { return cfg.Graph }
