@@ -84,6 +84,12 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 		routes = append(routes, NewDispatch(desk))
 	}
 
+	sta, err := startSensors(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	routes = append(routes, sta)
+
 	var store scenario.Store = scenario.NewMemory()
 	if cfg.Pool != nil {
 		ps, err := scenario.NewPostGIS(ctx, cfg.Pool)
