@@ -35,9 +35,13 @@ type Locator struct {
 	versions [4]uint64
 }
 
+// adminLevels is the depth of the grid hierarchy: district, street,
+// community, grid.
+const adminLevels = 4
+
 // AdminLayers returns the four levels of the grid hierarchy, top first.
-func AdminLayers() [4]string {
-	return [4]string{layers.Districts, layers.Streets, layers.Communities, layers.Grids}
+func AdminLayers() [adminLevels]string {
+	return [adminLevels]string{layers.Districts, layers.Streets, layers.Communities, layers.Grids}
 }
 
 // NewLocator indexes the admin layers of c. It fails when one is missing.
@@ -117,7 +121,7 @@ func (l *Locator) Locate(p orb.Point) (Hierarchy, error) {
 func (l *Locator) Within(u *layers.Feature, p orb.Point) bool {
 	code, _ := u.Properties["code"].(string)
 	if g, ok := l.Grid(p); ok && code != "" {
-		for f, depth := g, 0; f != nil && depth < len(AdminLayers()); f, depth = l.parent(f), depth+1 {
+		for f, depth := g, 0; f != nil && depth < adminLevels; f, depth = l.parent(f), depth+1 {
 			if f.Properties["code"] == code {
 				return true
 			}

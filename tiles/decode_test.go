@@ -211,10 +211,7 @@ func numbers(m map[string]any) map[string]any {
 }
 
 func compareOrb(got []Layer, ol mvt.Layers) string {
-	var known []Layer
-	for _, l := range got {
-		known = append(known, l)
-	}
+	known := append([]Layer(nil), got...)
 	if len(known) != len(ol) {
 		return fmt.Sprintf("%d layers, orb %d", len(known), len(ol))
 	}

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -426,6 +428,78 @@ func TestStatic(t *testing.T) {
 	}
 	if resp, _ := fetch(t, srv.URL+"/static/fonts/dejavu-sans/0-255.pbf", nil); resp.StatusCode != 404 {
 		t.Errorf("glyphs under /static/: %d, want them only at /fonts/", resp.StatusCode)
+	}
+}
+
+// TestModules follows the page's ES modules from index.html's module
+// script over HTTP: every module imported, directly or not, is served as
+// JavaScript under /static/ and preloaded by index.html (rel=modulepreload),
+// so that the browser fetches them all at once rather than one level of
+// imports after another; index.html preloads nothing the page does not
+// import, and every file in static/js is imported.
+func TestModules(t *testing.T) {
+	srv, _ := pageServer(t, web.PageConfig{})
+	_, page := fetch(t, srv.URL+"/", nil)
+	preloaded := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<link rel="modulepreload" href="([^"]+)"[^>]*>`).FindAllStringSubmatch(string(page), -1) {
+		preloaded[m[1]] = true
+	}
+	entry := regexp.MustCompile(`<script type="module" src="([^"]+)">`).FindStringSubmatch(string(page))
+	if entry == nil {
+		t.Fatal("index.html has no module script")
+	}
+	// Static imports (the page has no dynamic ones), single- or multi-line.
+	imports := regexp.MustCompile(`(?m)^import\s+(?:[^;'"]*?\sfrom\s+)?'([^']+)';`)
+	seen := map[string]bool{}
+	for queue := []string{entry[1]}; len(queue) > 0; queue = queue[1:] {
+		u := queue[0]
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		if u != entry[1] && !preloaded[u] {
+			t.Errorf("%s is imported but index.html does not preload it", u)
+		}
+		resp, body := fetch(t, srv.URL+u, nil)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+			t.Errorf("%s: %d %s", u, resp.StatusCode, resp.Header.Get("Content-Type"))
+			continue
+		}
+		if strings.HasPrefix(u, "/static/vendor/") {
+			continue // MapLibre's bundle: its worker is started by URL, not imported
+		}
+		base, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range imports.FindAllStringSubmatch(string(body), -1) {
+			if !strings.HasPrefix(m[1], "./") && !strings.HasPrefix(m[1], "../") {
+				t.Errorf("%s imports %q: only relative imports load without a build step or an import map", u, m[1])
+				continue
+			}
+			ref, err := url.Parse(m[1])
+			if err != nil {
+				t.Fatalf("%s imports %q: %v", u, m[1], err)
+			}
+			queue = append(queue, base.ResolveReference(ref).Path)
+		}
+	}
+	for u := range preloaded {
+		if !seen[u] {
+			t.Errorf("index.html preloads %s, which the page does not import", u)
+		}
+	}
+	files, err := os.ReadDir("static/js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if u := path.Join("/static/js", f.Name()); !seen[u] {
+			t.Errorf("%s is not imported by the page", u)
+		}
+	}
+	if len(files) < 10 || len(seen) < len(files)+2 {
+		t.Errorf("followed %d modules from %s for %d files in static/js: is the import pattern still right?", len(seen), entry[1], len(files))
 	}
 }
 

@@ -19,22 +19,13 @@ import (
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers/postgis"
-	"github.com/onemap/onemap/web"
 )
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func startApp(t *testing.T, cfg *serveConfig) *httptest.Server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	tokens, _ := web.ParseTokens("plan:planner,disp:dispatcher")
-	a, err := newApp(ctx, cfg, tokens, quietLog())
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	s := httptest.NewServer(a.handler)
-	t.Cleanup(func() { s.Close(); cancel(); a.close() })
+	_, s, _ := startServer(t, cfg)
 	return s
 }
 
@@ -109,7 +100,11 @@ func TestLiveEditsReachTilesAndFeatures(t *testing.T) {
 	}
 	cfg := defaultConfig()
 	cfg.db = db.URL
-	s := startApp(t, cfg)
+	app, s, _ := startServer(t, cfg)
+	// The clock starts once the sync listens: an edit made while it is
+	// still connecting is caught by its first resync, which is start-up
+	// work, not the edit's latency.
+	within(t, 10*time.Second, "sync listening", func() bool { return app.sync.Listener() != 0 })
 
 	const z = 15
 	a := orb.Point{114.03, 22.53}

@@ -45,6 +45,20 @@ func startServer(t *testing.T, cfg *serveConfig) (*app, *httptest.Server, func()
 	return a, s, stop
 }
 
+// servedDemo loads the demo district into a fresh PostGIS schema and
+// serves it from there.
+func servedDemo(t *testing.T) (*pgtest.DB, *serveConfig, *app, *httptest.Server, func()) {
+	t.Helper()
+	db := pgtest.New(t)
+	if err := postgis.Load(context.Background(), db.URL, demo.Generate(demo.Options{Seed: demo.DefaultSeed})); err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	cfg.db = db.URL
+	a, s, stop := startServer(t, cfg)
+	return db, cfg, a, s, stop
+}
+
 // send makes a request with the dispatcher's token and returns its status.
 func send(t *testing.T, method, url, body string) int {
 	t.Helper()
@@ -100,14 +114,8 @@ func nearestIDs(t *testing.T, base string, pt orb.Point) []int64 {
 // three restarts on the one database give the same circles; a road closure
 // lasts too, and a second server on the database sees both.
 func TestDispatchStateOutlivesResyncAndRestarts(t *testing.T) {
-	db := pgtest.New(t)
+	db, cfg, a, s, stop := servedDemo(t)
 	ctx := context.Background()
-	if err := postgis.Load(ctx, db.URL, demo.Generate(demo.Options{Seed: demo.DefaultSeed})); err != nil {
-		t.Fatal(err)
-	}
-	cfg := defaultConfig()
-	cfg.db = db.URL
-	a, s, stop := startServer(t, cfg)
 	within(t, 10*time.Second, "sync listening", func() bool { return a.sync.Listener() != 0 })
 	before := circles(t, a)
 	if len(before) < 15 {
@@ -184,7 +192,11 @@ func TestDispatchStateOutlivesResyncAndRestarts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cl struct{ Closures []struct{ RoadID int64 `json:"road_id"` } }
+		var cl struct {
+			Closures []struct {
+				RoadID int64 `json:"road_id"`
+			}
+		}
 		_ = json.NewDecoder(resp.Body).Decode(&cl)
 		resp.Body.Close()
 		if len(cl.Closures) != 1 || cl.Closures[0].RoadID != 1 {
@@ -219,14 +231,8 @@ func mapsEqual(a, b map[int64]string) bool {
 // TestSchoolProjectionFollowsPostGIS: a school's seats changed in PostGIS
 // are in the next /api/school/projection, and in the school_pressure layer.
 func TestSchoolProjectionFollowsPostGIS(t *testing.T) {
-	db := pgtest.New(t)
+	db, _, a, s, _ := servedDemo(t)
 	ctx := context.Background()
-	if err := postgis.Load(ctx, db.URL, demo.Generate(demo.Options{Seed: demo.DefaultSeed})); err != nil {
-		t.Fatal(err)
-	}
-	cfg := defaultConfig()
-	cfg.db = db.URL
-	a, s, _ := startServer(t, cfg)
 	seats := func(code string) int {
 		resp, err := http.Get(s.URL + "/api/school/projection?years=1")
 		if err != nil {
@@ -274,14 +280,7 @@ func TestSchoolProjectionFollowsPostGIS(t *testing.T) {
 // still answer, and the requests that need the database answer 503 JSON
 // (retry later), never 404 or 500.
 func TestStoreOutageIs503(t *testing.T) {
-	db := pgtest.New(t)
-	ctx := context.Background()
-	if err := postgis.Load(ctx, db.URL, demo.Generate(demo.Options{Seed: demo.DefaultSeed})); err != nil {
-		t.Fatal(err)
-	}
-	cfg := defaultConfig()
-	cfg.db = db.URL
-	a, s, _ := startServer(t, cfg)
+	_, _, a, s, _ := servedDemo(t)
 	a.pool.Close() // the database as this server sees it: gone
 	for _, c := range []struct{ method, path, body string }{
 		{"GET", "/api/scenarios", ""},

@@ -115,9 +115,6 @@ func (g *gen) rng(stream uint64) *rand.Rand {
 // ll converts metric frame coordinates to lon/lat.
 func ll(x, y float64) orb.Point { return orb.Point{lonMin + x/mLon, latMin + y/mLat} }
 
-// xy converts lon/lat to metric frame coordinates.
-func xy(p orb.Point) (float64, float64) { return (p[0] - lonMin) * mLon, (p[1] - latMin) * mLat }
-
 // corner is the lon/lat of raster corner (ix, iy).
 func corner(ix, iy int) orb.Point {
 	return orb.Point{lonMin + float64(ix)*cellDeg, latMin + float64(iy)*cellDeg}

@@ -41,7 +41,7 @@ func (e ellipse) d2(x, y float64) float64 {
 
 // landShape is the smooth geography the raster is sampled from.
 type landShape struct {
-	cx, cy, scale    float64
+	cx, cy           float64
 	a                [6]float64 // phases
 	lotus, hill, rsv ellipse
 	cbd, hqb         ellipse

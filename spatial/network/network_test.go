@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -515,16 +514,6 @@ func TestParseMetric(t *testing.T) {
 	if _, err := ParseMetric("fast"); err == nil {
 		t.Error("fast accepted")
 	}
-}
-
-// sortedCosts is used by pgRouting comparisons.
-func sortedCosts(m map[int64]float64) []float64 {
-	out := make([]float64, 0, len(m))
-	for _, c := range m {
-		out = append(out, c)
-	}
-	sort.Float64s(out)
-	return out
 }
 
 // TestQueueOrder drives the bucket queue as Dijkstra does (every key
