@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/flood"
 	"github.com/onemap/onemap/spatial"
 )
 
@@ -280,7 +281,13 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) error {
 	out["bbox"] = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	hazards := map[string]any{}
 	byClass, byLevel := map[string]int{}, map[string]int{}
-	flood := map[string]int{"normal": 0, "warning": 0, "alarm": 0}
+	floodCount := map[string]int{"normal": 0, "warning": 0, "alarm": 0}
+	// The live state of a flood point is the derived flood_state layer's
+	// (models/flood) when there is one; the source's surveyed state else.
+	var floodState *layers.Snapshot
+	if l, ok := a.c.Layer(flood.Layer); ok {
+		floodState = l.Snapshot()
+	}
 	fire := map[string]int{"total": 0, "available": 0}
 	for _, name := range pointLayers {
 		l, ok := a.c.Layer(name)
@@ -303,8 +310,14 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) error {
 					byLevel[strconv.FormatInt(lv, 10)]++
 				}
 			case layers.FloodPoints:
-				if s, ok := f.Properties["state"].(string); ok {
-					flood[s]++
+				props := f.Properties
+				if floodState != nil {
+					if lf, ok := floodState.Get(f.ID); ok {
+						props = lf.Properties
+					}
+				}
+				if s, ok := props["state"].(string); ok {
+					floodCount[s]++
 				}
 			case layers.FireStations:
 				fire["total"]++
@@ -323,7 +336,7 @@ func (a *API) stats(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	hazards["by_class"], hazards["by_level"] = byClass, byLevel
-	out["hazards"], out["flood_points"], out["fire_stations"] = hazards, flood, fire
+	out["hazards"], out["flood_points"], out["fire_stations"] = hazards, floodCount, fire
 	out["children"] = a.children(loc, code)
 	return WriteJSON(w, http.StatusOK, "", out)
 }

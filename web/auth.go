@@ -34,10 +34,10 @@ func ParseTokens(s string) (Tokens, error) {
 			return nil, fmt.Errorf("token %q: want token:role", part)
 		}
 		switch r := Role(role); r {
-		case Viewer, Planner, Dispatcher, Admin:
+		case Viewer, Planner, Dispatcher, Admin, SensorRole:
 			t[tok] = r
 		default:
-			return nil, fmt.Errorf("token %q: unknown role %q (viewer, planner, dispatcher, admin)", tok, role)
+			return nil, fmt.Errorf("token %q: unknown role %q (viewer, planner, dispatcher, sensor, admin)", tok, role)
 		}
 	}
 	return t, nil
@@ -73,3 +73,7 @@ func (t Tokens) Require(want Role, h HandlerFunc) HandlerFunc {
 		return h(w, r)
 	}
 }
+
+// SensorRole may post SensorThings entities and observations (a gauge
+// gateway).
+const SensorRole Role = "sensor"

@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/models/flood"
 	"github.com/onemap/onemap/tiles"
 )
 
@@ -478,7 +479,7 @@ func riskLevelColors() []any {
 }
 
 func floodStateColors() []any {
-	return []any{"normal", "#2ecc71", "warning", "#ffb020", "alarm", "#ff3b30", "#888888"}
+	return []any{"normal", "#2ecc71", "warning", "#ffb020", "alarm", "#ff3b30", "stale", "#8e8e93", "#888888"}
 }
 
 // warningColors colour school-place pressure levels (red/orange/yellow/green).
@@ -572,22 +573,32 @@ func layerStyle(s layers.Schema) (geo, labels []StyleLayer) {
 		geo[0].Paint["circle-stroke-width"] = styleZoom(1, 10, 1.5, 16, 2.5)
 		labels = []StyleLayer{styleLabel(s, "hazards-label", "name", 11, "#ffc9a3", 15.5, 0, map[string]any{"text-offset": []any{0, 1.2}, "text-anchor": "top"})}
 	case layers.FloodPoints:
+		// The live state (models/flood, the derived flood_state layer) is
+		// feature state the page sets from the live feed on these points'
+		// ids; the surveyed state in the tile until it comes. A paint
+		// expression, not a filter (filters cannot read feature state), so
+		// a state change never lays out a tile again.
+		st := []any{"coalesce", []any{"feature-state", "state"}, styleGet("state")}
+		on := func(pairs ...any) []any { return append([]any{"match", st}, pairs...) }
+		colors := on(floodStateColors()...)
 		geo = []StyleLayer{
 			{ID: "flood_points-halo", Type: "circle", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ,
-				Filter: []any{"!=", styleGet("state"), "normal"},
-				// A halo a third larger at an alarm than at a warning; its
-				// stroke colour is per feature only to share the circles'
-				// program (its stroke width is 0).
-				Paint: map[string]any{"circle-color": styleMatch("state", floodStateColors()...), "circle-opacity": 0.25,
-					"circle-radius":       styleZoom(1.5, 10, styleMatch("state", "alarm", 13, 10), 16, styleMatch("state", "alarm", 26, 20)),
-					"circle-stroke-color": styleMatch("state", floodStateColors()...),
+				// A halo a third larger at an alarm than at a warning, none
+				// when normal; its stroke colour is per feature only to
+				// share the circles' program (its stroke width is 0).
+				Paint: map[string]any{"circle-color": colors, "circle-opacity": on("normal", 0, "stale", 0, 0.25),
+					"circle-radius":       styleZoom(1.5, 10, on("alarm", 13, 10), 16, on("alarm", 26, 20)),
+					"circle-stroke-color": colors,
 					"circle-blur":         0.4}, Metadata: meta("point")},
 			// Points in alarm ringed in white.
-			styleCircle(s, styleMatch("state", floodStateColors()...),
-				styleZoom(1.5, 10, styleMatch("state", "normal", 3, 5), 16, styleMatch("state", "normal", 6, 9)),
-				styleMatch("state", "alarm", "#ffffff", "#0a0f1a"), minZ),
+			styleCircle(s, colors,
+				styleZoom(1.5, 10, on("normal", 3, 5), 16, on("normal", 6, 9)),
+				on("alarm", "#ffffff", "#0a0f1a"), minZ),
 		}
 		labels = []StyleLayer{styleLabel(s, "flood_points-label", "name", 11, "#bfe9ff", 15.5, 0, map[string]any{"text-offset": []any{0, 1.2}, "text-anchor": "top"})}
+	case flood.Layer:
+		// Not drawn itself: flood_points shows its states (above).
+		return nil, nil
 	case layers.FireStations:
 		// Special-service stations larger, small ones smaller; a team
 		// that cannot turn out greyed, its ring too.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/live"
 	"github.com/onemap/onemap/models/dispatch"
 	"github.com/onemap/onemap/models/planning"
 	"github.com/onemap/onemap/models/scenario"
@@ -38,6 +39,8 @@ type RoutesConfig struct {
 	// TileCacheBytes is the tile cache's budget (256 MiB when 0).
 	TileCacheBytes int64
 	Log            *slog.Logger
+	// Hub is the live feed's fan-out (GET /api/live); nil makes one.
+	Hub *live.Hub
 	// Warmed, when set, is called once the background warm-up of the
 	// page's overview tiles has ended (n tiles rendered; err when it
 	// stopped early): the end of the server's start-up work.
@@ -62,12 +65,17 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 	features := NewFeatures(cfg.Catalog, FeaturesConfig{Title: "onemap", Editor: cfg.Editor, CORS: CORS{Origins: origins}})
 	page := NewPage(cfg.Catalog, PageConfig{BasemapURL: cfg.BasemapURL, Landing: features.Landing})
 	api := NewAPI(cfg.Catalog, APIConfig{BasemapURL: cfg.BasemapURL})
+	if cfg.Hub == nil {
+		cfg.Hub = live.NewHub(live.Config{})
+	}
+	context.AfterFunc(ctx, cfg.Hub.FollowCatalog(cfg.Catalog))
 	routes := []Registrar{
 		features,
 		api,
 		tileRoutes,
 		NewOGCTiles(tileRoutes, origins),
 		page,
+		NewLive(cfg.Hub, 0),
 	}
 
 	graph := func() *network.Graph { return cfg.Graph }
@@ -84,6 +92,12 @@ func Routes(ctx context.Context, cfg RoutesConfig) ([]Registrar, []prometheus.Co
 		graph = desk.Graph
 		routes = append(routes, NewDispatch(desk))
 	}
+
+	sta, err := startSensors(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	routes = append(routes, sta)
 
 	var store scenario.Store = scenario.NewMemory()
 	if cfg.Pool != nil {

@@ -117,3 +117,53 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- SensorThings (models/sensors). The metadata entities (Things, Locations,
+-- Sensors, ObservedProperties, Datastreams, FeaturesOfInterest) are few: the
+-- server holds them in memory and writes them through to this table.
+CREATE TABLE IF NOT EXISTS sta_entities (
+    entity_set text   NOT NULL,
+    id         bigint NOT NULL,
+    props      jsonb  NOT NULL,
+    links      jsonb  NOT NULL DEFAULT '{}',
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (entity_set, id)
+);
+
+-- Observations, partitioned by month of phenomenon_time; rows outside the
+-- months made by onemap_sta_partitions go to the default partition.
+CREATE TABLE IF NOT EXISTS sta_observations (
+    id              bigint      NOT NULL,
+    datastream_id   bigint      NOT NULL,
+    phenomenon_time timestamptz NOT NULL,
+    phenomenon_end  timestamptz,
+    result_time     timestamptz,
+    result          jsonb       NOT NULL,
+    foi_id          bigint,
+    parameters      jsonb,
+    PRIMARY KEY (id, phenomenon_time)
+) PARTITION BY RANGE (phenomenon_time);
+CREATE TABLE IF NOT EXISTS sta_observations_default PARTITION OF sta_observations DEFAULT;
+CREATE INDEX IF NOT EXISTS sta_observations_ds_time_idx ON sta_observations (datastream_id, phenomenon_time DESC, id DESC);
+
+-- Makes the monthly partitions of sta_observations from the month of
+-- first on, skipping months the default partition already holds rows of
+-- (attaching those would fail; they stay in the default).
+CREATE OR REPLACE FUNCTION onemap_sta_partitions(first date, months integer) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    start timestamptz;
+    name  text;
+BEGIN
+    FOR i IN 0..months - 1 LOOP
+        start := date_trunc('month', first::timestamptz) + make_interval(months => i);
+        name := 'sta_observations_' || to_char(start, 'YYYYMM');
+        IF to_regclass(quote_ident(name)) IS NULL AND NOT EXISTS (
+            SELECT 1 FROM sta_observations_default
+            WHERE phenomenon_time >= start AND phenomenon_time < start + interval '1 month') THEN
+            EXECUTE format('CREATE TABLE %I PARTITION OF sta_observations FOR VALUES FROM (%L) TO (%L)',
+                name, start, start + interval '1 month');
+        END IF;
+    END LOOP;
+END
+$$;
+SELECT onemap_sta_partitions((now() - interval '1 month')::date, 14);

@@ -23,6 +23,7 @@ import {buildTabs, openTab} from './js/tabs.js';
 import {setResource} from './js/resources.js';
 import {setLanguage} from './js/language.js';
 import {tick} from './js/clock.js';
+import {startLive} from './js/live.js';
 
 async function start() {
   state.lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'zh';
@@ -90,6 +91,7 @@ async function start() {
     // tiles come so that their first frame has them. A server without the
     // grid hierarchy (an OSM extract) still shows its map.
     drillTo(null, {fit: false}).then(() => { mark('choropleth'); done(); }, (err) => { report(err); done(); });
+    startLive();
   });
   // Frames drawn until every tile of the first view is in.
   let frames = 0;

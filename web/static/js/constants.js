@@ -8,7 +8,7 @@ export const LEVEL_KEY = {districts: 'district', streets: 'street', communities:
 
 export const HAZARD_CLASS = [['industrial', '#ff8a3d'], ['crowded', '#ffd23f'], ['public_facility', '#4dd0e1'], ['chemicals', '#c061ff']];
 export const RISK = [[1, '#ff2d2d'], [2, '#ff8c1a'], [3, '#ffd60a'], [4, '#3d8bff']];
-const FLOOD = [['normal', '#2ecc71'], ['warning', '#ffb020'], ['alarm', '#ff3b30']];
+const FLOOD = [['normal', '#2ecc71'], ['warning', '#ffb020'], ['alarm', '#ff3b30'], ['stale', '#8e8e93']];
 export const RAMP = ['#1d3f73', '#2a6d9e', '#3fa3b5', '#d8c35c', '#f0743a'];
 export const RANK_COLORS = ['#ff3b30', '#ff9500', '#ffd60a', '#5ac8fa', '#af8cff'];
 // The paint property that sets a whole layer's opacity, by layer type.

@@ -9,7 +9,7 @@ const TEXT = {
     layers: '图层', choropleth: '专题渲染', none: '无', residents: '常住人口', floating: '流动人口', hazardCount: '危险源数量',
     pressurePrimary: '小学学位压力', pressureJunior: '初中学位压力', district: '区', street: '街道', community: '社区', grid: '网格',
     population: '人口', area: '面积(km²)', density: '人口密度(人/km²)', hazards: '危险源', byLevel: '按风险等级', byClass: '按类别',
-    flood: '易涝点', normal: '正常', warning: '预警', alarm: '报警', fire: '消防救援', available: '可出动', total: '总数',
+    flood: '易涝点', normal: '正常', warning: '预警', alarm: '报警', stale: '失联', fire: '消防救援', available: '可出动', total: '总数',
     facilities: '公共设施', schools: '学校', hospitals: '医院', elderly_care: '养老机构', cameras: '视频监控',
     children: '下级区域', floodWarning: '易涝点预警', floodAlarm: '易涝点报警', teamsAvailable: '队伍可出动', teamsTotal: '消防队伍', alarmHere: '报警 / alarm here', pickPoint: '请在地图上点击报警位置(Esc 取消)',
     dispatching: '正在计算出动方案…', roadNetwork: '道路网络行驶时间', straightLine: '直线距离 / straight line (调度服务不可用)',
@@ -35,7 +35,7 @@ const TEXT = {
     layers: 'Layers', choropleth: 'Choropleth', none: 'None', residents: 'Residents', floating: 'Floating pop.', hazardCount: 'Hazard count',
     pressurePrimary: 'Primary places', pressureJunior: 'Junior places', district: 'District', street: 'Street', community: 'Community', grid: 'Grid',
     population: 'Population', area: 'Area (km²)', density: 'Density (/km²)', hazards: 'Hazard sources', byLevel: 'By risk level', byClass: 'By class',
-    flood: 'Flood-prone points', normal: 'Normal', warning: 'Warning', alarm: 'Alarm', fire: 'Fire & rescue', available: 'Available', total: 'Total',
+    flood: 'Flood-prone points', normal: 'Normal', warning: 'Warning', alarm: 'Alarm', stale: 'Stale', fire: 'Fire & rescue', available: 'Available', total: 'Total',
     facilities: 'Facilities', schools: 'Schools', hospitals: 'Hospitals', elderly_care: 'Elderly care', cameras: 'Cameras',
     children: 'Sub-areas', floodWarning: 'Flood warnings', floodAlarm: 'Flood alarms', teamsAvailable: 'Teams ready', teamsTotal: 'Fire teams', alarmHere: '报警 / alarm here', pickPoint: 'Click the map where the incident is (Esc cancels)',
     dispatching: 'Ranking the fire teams…', roadNetwork: 'Drive time on the road network', straightLine: 'straight line / 直线距离 (dispatch service unavailable)',
@@ -61,7 +61,7 @@ const TEXT = {
 // Enumerated attribute values, translated in popups and legends.
 const VALUES = {
   industrial: ['工业企业', 'Industrial'], crowded: ['人员密集场所', 'Crowded place'], public_facility: ['公共设施', 'Public facility'],
-  chemicals: ['危险化学品', 'Hazardous chemicals'], normal: ['正常', 'Normal'], warning: ['预警', 'Warning'], alarm: ['报警', 'Alarm'],
+  chemicals: ['危险化学品', 'Hazardous chemicals'], normal: ['正常', 'Normal'], warning: ['预警', 'Warning'], alarm: ['报警', 'Alarm'], stale: ['失联', 'Stale'],
   primary: ['小学', 'Primary'], junior: ['初中', 'Junior secondary'], special: ['特勤站', 'Special'], general: ['普通站', 'General'],
   small: ['小型站', 'Small'], arterial: ['主干路', 'Arterial'], secondary: ['次干路', 'Secondary'], local: ['支路', 'Local'],
   residential: ['住宅', 'Residential'], commercial: ['商业', 'Commercial'], public: ['公共', 'Public'], radius: ['半径', 'Radius'],
