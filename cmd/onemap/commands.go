@@ -26,6 +26,7 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	db := fs.String("db", envOr("ONEMAP_DB", ""), "PostGIS URL (ONEMAP_DB)")
 	seed := fs.Int64("seed", demo.DefaultSeed, "demo district seed")
+	cc := cityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,15 +34,22 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 		return usagef("--db URL (or ONEMAP_DB) is required")
 	}
 	start := time.Now()
-	d := demo.Generate(demo.Options{Seed: *seed})
-	if err := postgis.Load(ctx, *db, d); err != nil {
+	d, err := cc.generate(*seed, stdout)
+	if err != nil {
+		return err
+	}
+	var progress postgis.Progress
+	if cc.city {
+		progress = copyProgress(stdout)
+	}
+	if err := postgis.LoadProgress(ctx, *db, d, progress); err != nil {
 		return err
 	}
 	n := 0
 	for _, fs := range d.Layers {
 		n += len(fs)
 	}
-	fmt.Fprintf(stdout, "loaded the demo district: %d layers, %d features, in %.1f s\n", len(d.Layers), n, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "loaded %s: %d layers, %d features, in %.1f s\n", d.NameEN, len(d.Layers), n, time.Since(start).Seconds())
 	return nil
 }
 

@@ -3,7 +3,7 @@
 //	onemap serve [--addr :8080] [--db URL | --osm FILE.osm.pbf]   serve the map (demo district by default)
 //	onemap load --db URL                                          write the demo district into PostGIS
 //	onemap import osm FILE.osm.pbf [--db URL]                     import an OSM extract
-//	onemap gen [--seed N] --out DIR                               write the demo district as GeoJSON
+//	onemap gen [--seed N] [--city] --out DIR                      write the demo district (or city) as GeoJSON
 //	onemap bench tiles|dispatch|siting ...                        side-by-side benchmarks with peers
 //	onemap model school|demand ...                                run the school-place or demand model
 package main
@@ -24,9 +24,9 @@ const usage = `onemap — the district's one-map spatial server
 
 usage:
   onemap serve [flags]            serve tiles, features, the page and models (demo district by default)
-  onemap load --db URL            write the demo district into PostGIS (schema, then COPY)
+  onemap load --db URL [--city]   write the demo district (or a 10-district city) into PostGIS (schema, then COPY)
   onemap import osm FILE [--db URL]  read an OSM extract (roads, facilities)
-  onemap gen --out DIR            write the demo district as GeoJSON files
+  onemap gen [--city] --out DIR   write the demo district (or city) as GeoJSON files
   onemap bench tiles|dispatch|siting [flags]  benchmarks side by side with PostGIS/pgRouting/OR-Library
   onemap model school|demand [flags]  school-place projection and backtest; resource demand by standard
 

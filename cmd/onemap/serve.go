@@ -25,6 +25,7 @@ import (
 // serveConfig is everything `onemap serve` is configured with.
 type serveConfig struct {
 	addr, db, osm, tokens, basemap string
+	dbPrimary                      string // writes and change capture, when db is a standby
 	logLevel, logFormat            string
 	seed                           int64
 }
@@ -33,6 +34,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	c := &serveConfig{}
 	fs.StringVar(&c.addr, "addr", envOr("ONEMAP_ADDR", "127.0.0.1:8080"), "listen address (ONEMAP_ADDR)")
 	fs.StringVar(&c.db, "db", envOr("ONEMAP_DB", ""), "PostGIS URL to serve from and follow live (ONEMAP_DB); empty serves the embedded demo district")
+	fs.StringVar(&c.dbPrimary, "db-primary", envOr("ONEMAP_DB_PRIMARY", ""), "with --db a streaming standby: the primary's URL, for writes, migrations and change capture (LISTEN/NOTIFY runs on the primary only) (ONEMAP_DB_PRIMARY)")
 	fs.StringVar(&c.osm, "osm", envOr("ONEMAP_OSM", ""), "serve an OSM extract (.osm.pbf) directly (ONEMAP_OSM)")
 	fs.StringVar(&c.tokens, "tokens", envOr("ONEMAP_TOKENS", ""), "bearer tokens for writes, token:role,... roles viewer|planner|dispatcher|admin (ONEMAP_TOKENS)")
 	fs.StringVar(&c.basemap, "basemap", envOr("ONEMAP_BASEMAP_URL", ""), "optional external raster basemap URL template for networks that have one (ONEMAP_BASEMAP_URL)")
@@ -54,6 +56,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if cfg.db != "" && cfg.osm != "" {
 		return usagef("--db and --osm are alternatives: give one")
+	}
+	if cfg.dbPrimary != "" && cfg.db == "" {
+		return usagef("--db-primary needs --db (the standby to read from)")
 	}
 	log, err := newLogger(stderr, cfg.logLevel, cfg.logFormat)
 	if err != nil {
@@ -122,7 +127,7 @@ func newApp(ctx context.Context, cfg *serveConfig, tokens web.Tokens, log *slog.
 	switch {
 	case cfg.db != "":
 		var err error
-		d, err = openPostGIS(ctx, cfg.db, a, log)
+		d, err = openPostGIS(ctx, cfg.db, cfg.dbPrimary, a, log)
 		if err != nil {
 			return nil, err
 		}

@@ -15,16 +15,13 @@ import (
 )
 
 // openPostGIS reads the district from PostGIS into a's catalog and follows
-// the database's edits until the app closes.
-func openPostGIS(ctx context.Context, url string, a *app, log *slog.Logger) (*data.District, error) {
+// the database's edits until the app closes. With a primary, url is a
+// streaming standby the district is read from, and the primary takes the
+// writes and the change capture (see replica.go).
+func openPostGIS(ctx context.Context, url, primary string, a *app, log *slog.Logger) (*data.District, error) {
 	start := time.Now()
-	pool, err := postgis.Connect(ctx, url)
+	pool, d, err := openReplica(ctx, url, primary, log)
 	if err != nil {
-		return nil, err
-	}
-	d, err := postgis.Read(ctx, pool)
-	if err != nil {
-		pool.Close()
 		return nil, err
 	}
 	if err := d.Put(a.catalog, layers.OwnerPostGIS); err != nil {
