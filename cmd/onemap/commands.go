@@ -97,13 +97,17 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // bench runs the side-by-side benchmarks.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("usage: onemap bench tiles|dispatch|siting [flags]")
+		return usagef("usage: onemap bench tiles|dispatch|siting|city|replicas [flags]")
 	}
 	switch args[0] {
 	case "tiles":
 		return benchTiles(ctx, args[1:], stdout, stderr)
 	case "dispatch":
 		return benchDispatch(ctx, args[1:], stdout, stderr)
+	case "city":
+		return benchCity(ctx, args[1:], stdout, stderr)
+	case "replicas":
+		return benchReplicas(ctx, args[1:], stdout, stderr)
 	case "siting":
 		fs := flag.NewFlagSet("bench siting", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -114,7 +118,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return siting.Bench(ctx, *dir, *budget, stdout)
 	}
-	return usagef("unknown benchmark %q: tiles, dispatch or siting", args[0])
+	return usagef("unknown benchmark %q: tiles, dispatch, siting, city or replicas", args[0])
 }
 
 // benchTiles renders the same tiles with onemap and PostGIS ST_AsMVT.
