@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -36,6 +37,7 @@ func benchCity(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	per := fs.Int("per-zoom", 16, "tiles per zoom level, z10–z17")
 	alarms := fs.Int("alarms", 500, "dispatch alarms (nearest 5 with routes)")
 	locateFor := fs.Duration("locate-for", 3*time.Second, "how long to run locate on one goroutine")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the start-up to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,8 +48,21 @@ func benchCity(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "machine: %d CPUs, load average %s\n", runtime.NumCPU(), loadAvg())
 
 	// Start-up: what `onemap serve --db` does before it listens.
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	cpu0, start := cpuTime(), time.Now()
 	a, err := newApp(ctx, &serveConfig{db: *db, dbPrimary: *primary}, web.Tokens{}, log)
+	if *profile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}

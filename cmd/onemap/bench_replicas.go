@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
@@ -36,6 +37,9 @@ type replicaReport struct {
 	// Lost lists the units whose last acknowledged availability a replica
 	// does not show at the end (replica URL: unit ids).
 	Lost map[string][]int64 `json:"lost"`
+	// EditMs is, per replica, how long after an UPDATE on the primary
+	// committed the replica answered with the new value (with --primary).
+	EditMs map[string]float64 `json:"edit_ms,omitempty"`
 }
 
 // benchReplicas runs a bounded mixed load through a load balancer: readers
@@ -57,6 +61,7 @@ func benchReplicas(ctx context.Context, args []string, stdout, stderr io.Writer)
 	readers := fs.Int("readers", 4, "concurrent readers")
 	every := fs.Duration("write-every", 250*time.Millisecond, "pause between the dispatcher's writes")
 	settle := fs.Duration("settle", 3*time.Second, "how long replicas may take to show the last write")
+	primary := fs.String("primary", "", "the primary's PostgreSQL URL: first time an edit made there until every replica shows it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +80,14 @@ func benchReplicas(ctx context.Context, args []string, stdout, stderr io.Writer)
 	lctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
 	rep := replicaReport{ReadErrors: map[string]int{}, WriteErrors: map[string]int{}, Lost: map[string][]int64{}}
+	if *primary != "" {
+		if rep.EditMs, err = editThrough(ctx, client, *primary, replicas); err != nil {
+			return err
+		}
+		for r, ms := range rep.EditMs {
+			fmt.Fprintf(stderr, "edit on the primary shown by %s after %.1f ms\n", r, ms)
+		}
+	}
 	var mu sync.Mutex
 	note := func(m map[string]int, what string) {
 		mu.Lock()
@@ -176,6 +189,11 @@ func benchReplicas(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	fmt.Fprintln(stdout, string(b))
+	for _, ms := range rep.EditMs {
+		if ms > 1000 {
+			return errors.New("replicas: an edit took over 1 s to reach a replica")
+		}
+	}
 	if rep.ReadFailures > 0 || rep.WriteOther > 0 || rep.Write503Bad > 0 || len(rep.Lost) > 0 {
 		return errors.New("replicas: failed requests or lost writes (see the report)")
 	}
@@ -284,4 +302,48 @@ func unitAvailable(ctx context.Context, c *http.Client, base string, id int64) (
 		return false, fmt.Errorf("unit %d: no availability", id)
 	}
 	return v, nil
+}
+
+// editThrough changes a school's seats on the primary and times, from the
+// commit, how long each replica takes to answer with the new value
+// (polled every 2 ms, at most 10 s).
+func editThrough(ctx context.Context, c *http.Client, primary string, replicas []string) (map[string]float64, error) {
+	conn, err := pgx.Connect(ctx, primary)
+	if err != nil {
+		return nil, fmt.Errorf("primary: %w", err)
+	}
+	defer conn.Close(ctx)
+	var id, seats int64
+	if err := conn.QueryRow(ctx, "UPDATE schools SET seats = seats + 1 WHERE id = (SELECT min(id) FROM schools) RETURNING id, seats").Scan(&id, &seats); err != nil {
+		return nil, fmt.Errorf("primary: %w", err)
+	}
+	t0 := time.Now() // autocommit: the UPDATE is committed when it returns
+	out := map[string]float64{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make(chan error, len(replicas))
+	for _, r := range replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(t0) < 10*time.Second {
+				var f struct {
+					Properties map[string]any `json:"properties"`
+				}
+				if err := getJSON(ctx, c, fmt.Sprintf("%s/collections/schools/items/%d", r, id), &f); err == nil {
+					if v, _ := f.Properties["seats"].(float64); int64(v) == seats {
+						mu.Lock()
+						out[r] = float64(time.Since(t0).Microseconds()) / 1000
+						mu.Unlock()
+						return
+					}
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+			errs <- fmt.Errorf("%s: school %d does not show %d seats 10 s after the edit", r, id, seats)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return out, <-errs
 }
