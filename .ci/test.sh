@@ -14,6 +14,8 @@ need=()
 [ -d /usr/share/postgresql/15/extension ] && ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15 postgresql-15-postgis-3)
 ls /usr/share/postgresql/15/extension/pgrouting.control >/dev/null 2>&1 || need+=(postgresql-15-pgrouting)
 command -v chromium >/dev/null || need+=(chromium)
+command -v osm2pgsql >/dev/null || need+=(osm2pgsql)
+command -v osmium >/dev/null || need+=(osmium-tool)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"

@@ -23,7 +23,8 @@ const (
 	MultiLineString GeomType = "MultiLineString"
 	MultiPolygon    GeomType = "MultiPolygon"
 	// Geometry is any of the above, for layers that mix them (a road
-	// closure is a road's line or an area).
+	// closure is a road's line or an area; a PostGIS geometry column with
+	// no declared type): each feature's own type is kept.
 	Geometry GeomType = "Geometry"
 )
 
@@ -67,6 +68,9 @@ type Schema struct {
 	// names are not drawn, and thousands of points would weigh on the tile.
 	Labels       bool `json:"labels,omitempty"`
 	LabelMinZoom int  `json:"label_minzoom,omitempty"`
+	// Source names where a layer published from the user's own database
+	// comes from (postgis:schema.table); empty for onemap's own layers.
+	Source string `json:"source,omitempty"`
 	// Owner names the layer's one writer: a source (OwnerDemo,
 	// OwnerPostGIS, OwnerOSM) or the model that derives it. The catalog
 	// refuses changes from anyone else.

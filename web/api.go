@@ -42,6 +42,16 @@ func (a *API) Register(mux *http.ServeMux, log *slog.Logger, _ Tokens) {
 	mux.Handle("GET /api/stats", Handle(log, a.stats))
 }
 
+// needHierarchy is a 503 saying so when there is no grid hierarchy to
+// locate in or count by (an OSM extract, a database without a grids role).
+func (a *API) needHierarchy() error {
+	if l, ok := a.c.Layer(layers.Grids); ok && l.Snapshot().Len() > 0 {
+		return nil
+	}
+	return &Error{Status: http.StatusServiceUnavailable, Message: "no grid hierarchy: locate and stats need a grids layer " +
+		"(a table with role = \"grids\" in onemap.toml, or onemap's grids table)"}
+}
+
 func (a *API) district() *layers.Feature {
 	if l, ok := a.c.Layer(layers.Districts); ok && l.Snapshot().Len() > 0 {
 		return l.Snapshot().At(0)
@@ -100,6 +110,9 @@ func unit(f *layers.Feature) map[string]any {
 func (a *API) point(r *http.Request) (orb.Point, *spatial.Locator, spatial.Hierarchy, error) {
 	p, err := ParseLonLat(r.URL.Query())
 	if err != nil {
+		return p, nil, spatial.Hierarchy{}, err
+	}
+	if err := a.needHierarchy(); err != nil {
 		return p, nil, spatial.Hierarchy{}, err
 	}
 	loc, err := a.locators.Get()
@@ -242,6 +255,9 @@ var pointLayers = []string{layers.Hazards, layers.FloodPoints, layers.FireStatio
 	layers.Hospitals, layers.ElderlyCare, layers.Cameras}
 
 func (a *API) stats(w http.ResponseWriter, r *http.Request) error {
+	if err := a.needHierarchy(); err != nil {
+		return err
+	}
 	loc, err := a.locators.Get()
 	if err != nil {
 		return err

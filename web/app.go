@@ -26,6 +26,9 @@ type AppConfig struct {
 	Registry *prometheus.Registry
 	// Routes are the capabilities to serve besides health and metrics.
 	Routes []Registrar
+	// Health, when set, adds its entries to /healthz (how the sources are
+	// followed, what the database lacks).
+	Health func() map[string]any
 }
 
 // NewApp builds the instrumented handler serving every route in cfg, plus
@@ -43,7 +46,13 @@ func NewApp(cfg AppConfig) http.Handler {
 		for _, l := range cfg.Catalog.Layers() {
 			n[l.Schema.Name] = l.Snapshot().Len()
 		}
-		return WriteJSON(w, http.StatusOK, "", map[string]any{"status": "ok", "layers": n})
+		out := map[string]any{"status": "ok", "layers": n}
+		if cfg.Health != nil {
+			for k, v := range cfg.Health() {
+				out[k] = v
+			}
+		}
+		return WriteJSON(w, http.StatusOK, "", out)
 	}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, r := range cfg.Routes {

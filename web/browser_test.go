@@ -32,6 +32,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/web"
@@ -181,6 +182,12 @@ func startServer(t *testing.T) *server {
 	c := layers.NewCatalog()
 	d := demo.Generate(demo.Options{Seed: demo.DefaultSeed})
 	d.Put(c, layers.OwnerDemo)
+	return serveCatalog(t, c, d)
+}
+
+// serveCatalog serves c (and d's tables) with the routes `onemap serve` builds.
+func serveCatalog(t *testing.T, c *layers.Catalog, d *data.District) *server {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// Exactly the routes `onemap serve` builds. The page is opened once
 	// the server's start-up work (the overview tiles' warm-up) is done,
@@ -766,6 +773,10 @@ func TestBrowser(t *testing.T) {
 		"the chart of catchment "+catchCode)
 	if got := b.text("#school-title"); !strings.Contains(got, catchCode) {
 		t.Errorf("school panel title reads %q after clicking catchment %s", got, catchCode)
+	}
+	// The catchment chart shades its 80% prediction interval.
+	if n := eval[int](b, `document.querySelectorAll('#school-chart svg polygon.interval').length`); n != 1 {
+		t.Errorf("the chart of catchment %s has %d interval bands, want 1", catchCode, n)
 	}
 	b.waitText(".maplibregl-popup", func(s string) bool { return strings.Contains(s, catchCode) && strings.Contains(s, "预警等级") }, "popup of catchment "+catchCode)
 	layerYear := eval[int](b, `window.onemap.state.school.layerYear`)

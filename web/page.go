@@ -635,34 +635,67 @@ func warningField(s layers.Schema) string {
 	return ""
 }
 
-// genericStyle draws a layer onemap has no dedicated style for (a model's
-// output such as school_pressure) by its geometry, coloured by a warning
-// level when it has one. Such layers start hidden; the layers panel shows them.
+// genericStyle draws a layer onemap has no dedicated style for by its
+// geometry, coloured by a warning level when it has one. A model's output
+// (school_pressure) starts hidden, the layers panel shows it; a table
+// published from the user's own database (Schema.Source) is drawn from the
+// start, each in a colour of its own. A layer of mixed geometry gets a
+// fill, a line and a circle, each filtered to its type.
 func genericStyle(s layers.Schema) (geo, labels []StyleLayer) {
 	meta := func(role string) map[string]any { return map[string]any{"onemap:layer": s.Name, "onemap:role": role} }
 	var color any = "#9aa7bd"
+	if s.Source != "" {
+		color = userColor(s.Name)
+	}
 	if f := warningField(s); f != "" {
 		color = styleMatch(f, warningColors()...)
 	}
-	hidden := map[string]any{"visibility": "none"}
+	layout := func() map[string]any {
+		if s.Source != "" {
+			return map[string]any{"visibility": "visible"}
+		}
+		return map[string]any{"visibility": "none"}
+	}
 	minZ := float64(s.MinZoom)
+	opacity := 0.45
+	if s.Source != "" {
+		opacity = 0.25 // drawn from the start, under what onemap draws
+	}
+	fill := []StyleLayer{
+		{ID: s.Name + "-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: layout(),
+			Paint: map[string]any{"fill-color": color, "fill-opacity": opacity}, Metadata: meta("fill")},
+		{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: layout(),
+			Paint: map[string]any{"line-color": color, "line-width": 1}, Metadata: meta("line")},
+	}
+	line := StyleLayer{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: layout(),
+		Paint: map[string]any{"line-color": color, "line-width": 2}, Metadata: meta("line")}
+	circle := styleCircle(s, color, styleZoom(1.5, 10, 3, 16, 7), "#0a0f1a", minZ)
+	circle.Layout = layout()
 	switch s.Geometry {
 	case layers.Polygon, layers.MultiPolygon:
-		geo = []StyleLayer{
-			{ID: s.Name + "-fill", Type: "fill", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: hidden,
-				Paint: map[string]any{"fill-color": color, "fill-opacity": 0.45}, Metadata: meta("fill")},
-			{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: map[string]any{"visibility": "none"},
-				Paint: map[string]any{"line-color": color, "line-width": 1}, Metadata: meta("line")},
-		}
+		geo = fill
 	case layers.LineString, layers.MultiLineString:
-		geo = []StyleLayer{{ID: s.Name + "-line", Type: "line", Source: "onemap", SourceLayer: s.Name, MinZoom: minZ, Layout: hidden,
-			Paint: map[string]any{"line-color": color, "line-width": 2}, Metadata: meta("line")}}
+		geo = []StyleLayer{line}
+	case layers.Geometry:
+		fill[0].Filter, fill[1].Filter = []any{"==", "$type", "Polygon"}, []any{"==", "$type", "Polygon"}
+		line.ID, line.Filter = s.Name+"-lines", []any{"==", "$type", "LineString"}
+		circle.Filter = []any{"==", "$type", "Point"}
+		geo = append(fill, line, circle)
 	default:
-		geo = []StyleLayer{styleCircle(s, color, styleZoom(1.5, 10, 3, 16, 7), "#0a0f1a", minZ)}
-		geo[0].Layout = hidden
+		geo = []StyleLayer{circle}
 	}
 	if _, ok := s.Field("name"); ok {
-		labels = []StyleLayer{styleLabel(s, s.Name+"-label", "name", 11, "#d0d8e6", max(minZ, 14), 0, map[string]any{"visibility": "none"})}
+		labels = []StyleLayer{styleLabel(s, s.Name+"-label", "name", 11, "#d0d8e6", max(minZ, 14), 0, layout())}
 	}
 	return geo, labels
+}
+
+// userColor is a stable colour for a user's layer, from its name.
+func userColor(name string) string {
+	palette := []string{"#f59e0b", "#34d399", "#60a5fa", "#f472b6", "#a78bfa", "#facc15", "#2dd4bf", "#fb7185"}
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint32(name[i])) * 16777619
+	}
+	return palette[h%uint32(len(palette))]
 }

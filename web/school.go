@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/onemap/onemap/models/scenario"
 	"github.com/onemap/onemap/models/school"
@@ -12,10 +13,12 @@ import (
 
 // School serves the school-place model and the planners' scenarios:
 //
-//	GET    /api/school/projection?years=5&scenario=baseline|ID&level=all|primary|junior&format=json|csv
+//	GET    /api/school/projection?years=5&scenario=baseline|ID&level=all|primary|junior&format=json|csv&intervals=false|true
 //	POST   /api/school/projection?years=&level=&format=   body: a whole school.Input (run offline data; nothing stored)
 //	GET    /api/school/backtest
-//	GET    /api/school/chart.svg?catchment=CODE&scenario=&level=&years=   (no catchment: the district)
+//	GET    /api/school/rolling?from=&to=&horizons=3&split=&methods=a,b   rolling-origin backtest with the baselines
+//	GET    /api/school/chart.svg?catchment=CODE&scenario=&level=&years=&intervals=true   (no catchment: the district;
+//	       80% prediction intervals calibrated by the rolling backtest unless intervals=false)
 //	POST   /api/school/layer?scenario=&year=   (planner) puts the school_pressure layer in the catalog
 //	GET    /api/scenarios?model=school          list ("model=" empty: every model)
 //	POST   /api/scenarios                       (planner) {"model":"school","name","description","changes":[…]}
@@ -25,6 +28,27 @@ import (
 type School struct {
 	live *school.Live
 	svc  *scenario.Service
+	iv   intervalCache
+}
+
+// intervalCache keeps the prediction intervals calibrated for one
+// baseline input (the live input is a new value when its data change).
+type intervalCache struct {
+	mu  sync.Mutex
+	in  *school.Input
+	iv  *school.Intervals
+	err error
+}
+
+// get returns the intervals for in, calibrating them on first use.
+func (c *intervalCache) get(in *school.Input) (*school.Intervals, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.in != in {
+		iv, err := school.Calibrate(in, 3, 0.8)
+		c.in, c.iv, c.err = in, &iv, err
+	}
+	return c.iv, c.err
 }
 
 // NewSchool serves the school model live over the catalog, with scenarios
@@ -39,6 +63,7 @@ func (s *School) Register(mux *http.ServeMux, log *slog.Logger, tokens Tokens) {
 	mux.Handle("GET /api/school/projection", Handle(log, s.projection))
 	mux.Handle("POST /api/school/projection", Handle(log, s.projectInput))
 	mux.Handle("GET /api/school/backtest", Handle(log, s.backtest))
+	mux.Handle("GET /api/school/rolling", Handle(log, s.rolling))
 	mux.Handle("GET /api/school/chart.svg", Handle(log, s.chart))
 	mux.Handle("POST /api/school/layer", Handle(log, tokens.Require(Planner, s.layer)))
 	mux.Handle("GET /api/scenarios", Handle(log, s.list))
@@ -84,7 +109,7 @@ func (s *School) projection(w http.ResponseWriter, r *http.Request) error {
 	if _, err := level(r); err != nil {
 		return err
 	}
-	res, err := s.live.Run(r.Context(), q.Get("scenario"), years)
+	res, err := s.intervalResult(r, years, false)
 	if err != nil {
 		return err
 	}
@@ -129,7 +154,7 @@ func (s *School) chart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.live.Run(r.Context(), q.Get("scenario"), years)
+	res, err := s.intervalResult(r, years, true)
 	if err != nil {
 		return err
 	}
@@ -167,6 +192,63 @@ func (s *School) chart(w http.ResponseWriter, r *http.Request) error {
 	title += " — " + res.Scenario
 	w.Header().Set("Content-Type", "image/svg+xml")
 	return school.Chart(w, *found, res.BaseYear, title)
+}
+
+// intervalResult projects the request's scenario, with 80% prediction
+// intervals calibrated by a rolling backtest of the baseline when
+// intervals=true (or by default when def), unless the history is too
+// short to calibrate them.
+func (s *School) intervalResult(r *http.Request, years int, def bool) (*school.Result, error) {
+	q := r.URL.Query()
+	opt := school.Options{Years: years}
+	v := q.Get("intervals")
+	if v == "" && def {
+		v = "true"
+	}
+	switch v {
+	case "true", "1":
+		base, err := s.live.Input(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		if iv, err := s.iv.get(base); err == nil {
+			opt.Intervals = iv
+		}
+	case "", "false", "0":
+	default:
+		return nil, BadRequest("intervals", "%q: want true or false", v)
+	}
+	return s.live.RunWith(r.Context(), q.Get("scenario"), opt)
+}
+
+// rolling is the rolling-origin backtest of the baseline with the baselines
+// beside the methods.
+func (s *School) rolling(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	base, err := s.live.Input(r.Context())
+	if err != nil {
+		return err
+	}
+	opt := school.RollingOptions{}
+	if opt.Horizons, err = ParseInt(q, "horizons", 3, 1, school.MaxYears); err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		name string
+		v    *int
+	}{{"from", &opt.From}, {"to", &opt.To}, {"split", &opt.Split}} {
+		if *p.v, err = ParseInt(q, p.name, 0, 0, base.Year+1); err != nil {
+			return err
+		}
+	}
+	if m := q.Get("methods"); m != "" {
+		opt.Methods = strings.Split(m, ",")
+	}
+	res, err := school.RunRolling(base, opt)
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, "", res)
 }
 
 func (s *School) layer(w http.ResponseWriter, r *http.Request) error {

@@ -316,3 +316,48 @@ func TestSchoolLayerChartBacktest(t *testing.T) {
 		t.Fatalf("backtest of a steady district: %s", body)
 	}
 }
+
+// TestSchoolRollingAndIntervals: the rolling backtest of the steady
+// baseline scores every method 0 (persistence too), names bad parameters,
+// and the chart carries the 80% interval band unless asked not to.
+func TestSchoolRollingAndIntervals(t *testing.T) {
+	s := newSchoolServer(t)
+	var r school.Rolling
+	code, _, body := s.do(t, "GET", "/api/school/rolling?horizons=2", "", "", &r)
+	if code != 200 || len(r.Horizons) != 2 || len(r.Methods) != 5 || r.Chosen == "" || len(r.Catchments) != 3 {
+		t.Fatalf("rolling %d %s", code, body)
+	}
+	for _, m := range r.Methods {
+		for _, h := range append(m.Selection, m.Evaluation...) {
+			if h.Catchment > 1e-9 || h.District > 1e-9 {
+				t.Errorf("%s %dy: %v / %v on a steady history", m.Method, h.Horizon, h.Catchment, h.District)
+			}
+		}
+	}
+	code, _, body = s.do(t, "GET", "/api/school/rolling?methods=cohort,magic", "", "", nil)
+	wantError(t, code, body, 400, "methods")
+	code, _, body = s.do(t, "GET", "/api/school/rolling?horizons=0", "", "", nil)
+	wantError(t, code, body, 400, "horizons")
+	code, _, body = s.do(t, "GET", "/api/school/rolling?from=2000", "", "", nil)
+	wantError(t, code, body, 400, "from")
+
+	code, _, body = s.do(t, "GET", "/api/school/chart.svg?catchment=P2", "", "", nil)
+	if code != 200 || strings.Count(body, `<polygon class="interval"`) != 1 || !strings.Contains(body, "80% interval") {
+		t.Fatalf("chart with intervals %d %s", code, body)
+	}
+	code, _, body = s.do(t, "GET", "/api/school/chart.svg?catchment=P2&intervals=false", "", "", nil)
+	if code != 200 || strings.Contains(body, "<polygon") {
+		t.Fatalf("chart without intervals %d %s", code, body)
+	}
+	code, _, body = s.do(t, "GET", "/api/school/chart.svg?intervals=maybe", "", "", nil)
+	wantError(t, code, body, 400, "intervals")
+	var res school.Result
+	code, _, body = s.do(t, "GET", "/api/school/projection?years=2&intervals=true", "", "", &res)
+	if p := res.Catchments[0].Points[0]; code != 200 || p.High < p.Demand || p.Low > p.Demand || p.High == 0 {
+		t.Fatalf("projection with intervals %d %s", code, body)
+	}
+	code, _, body = s.do(t, "GET", "/api/school/projection?years=2", "", "", nil)
+	if code != 200 || strings.Contains(body, `"high"`) {
+		t.Fatalf("projection without intervals %d %s", code, body)
+	}
+}

@@ -367,32 +367,49 @@ func tileFieldType(f layers.Field) string {
 	return t
 }
 
+// WarmCap is the most tiles Warm renders: a zoom whose tiles over the
+// bounds would take the total past it is not warmed (nor any above it).
+const WarmCap = 2048
+
 // Warm renders into the cache every tile of the named layers (in that
-// order, as one tile set) over the district's bounds (everything's, when
-// there is no district layer) at zooms minZ..maxZ, until ctx ends. The
-// server calls it at start-up for the page's overview zooms, so the first
-// screen is answered from memory instead of rendered while the browser
-// waits.
+// order, as one tile set) over the district's bounds (the union of the
+// non-empty layers' bounds, when there is no district layer) at zooms
+// minZ..maxZ, at most WarmCap tiles, until ctx ends. The server calls it
+// at start-up for the page's overview zooms, so the first screen is
+// answered from memory instead of rendered while the browser waits. Empty
+// layers have no bounds and add nothing; with no features at all nothing
+// is rendered.
 func (a *Tiles) Warm(ctx context.Context, names []string, minZ, maxZ maptile.Zoom) (int, error) {
 	ls, err := a.layers(names)
 	if err != nil {
 		return 0, err
 	}
 	var b orb.Bound
+	have := false
 	if d, ok := a.catalog.Layer(layers.Districts); ok && d.Snapshot().Len() > 0 {
-		b = d.Snapshot().Bound()
+		b, have = d.Snapshot().Bound(), true
 	} else {
-		for i, l := range ls {
-			if i == 0 {
-				b = l.Snapshot().Bound()
+		for _, l := range ls {
+			s := l.Snapshot()
+			if s.Len() == 0 {
+				continue
+			}
+			if !have {
+				b, have = s.Bound(), true
 			} else {
-				b = b.Union(l.Snapshot().Bound())
+				b = b.Union(s.Bound())
 			}
 		}
+	}
+	if !have {
+		return 0, nil
 	}
 	n := 0
 	for z := minZ; z <= maxZ; z++ {
 		lo, hi := maptile.At(orb.Point{b.Min[0], b.Max[1]}, z), maptile.At(orb.Point{b.Max[0], b.Min[1]}, z)
+		if count := int(hi.X-lo.X+1) * int(hi.Y-lo.Y+1); n+count > WarmCap {
+			return n, nil
+		}
 		for x := lo.X; x <= hi.X; x++ {
 			for y := lo.Y; y <= hi.Y; y++ {
 				if err := ctx.Err(); err != nil {

@@ -236,7 +236,7 @@ type featureList struct {
 	} `json:"features"`
 }
 
-func getJSON(ctx context.Context, c *http.Client, url string, v any) error {
+func fetchJSON(ctx context.Context, c *http.Client, url string, v any) error {
 	code, b, err := do(ctx, c, http.MethodGet, url, "", nil)
 	if err != nil {
 		return err
@@ -250,7 +250,7 @@ func getJSON(ctx context.Context, c *http.Client, url string, v any) error {
 // unitIDs is the fire stations' ids.
 func unitIDs(ctx context.Context, c *http.Client, base string) ([]int64, error) {
 	var fl featureList
-	if err := getJSON(ctx, c, base+"/collections/fire_stations/items?limit=1000", &fl); err != nil {
+	if err := fetchJSON(ctx, c, base+"/collections/fire_stations/items?limit=1000", &fl); err != nil {
 		return nil, err
 	}
 	var ids []int64
@@ -267,7 +267,7 @@ func unitIDs(ctx context.Context, c *http.Client, base string) ([]int64, error) 
 // cameras, single features.
 func readURLs(ctx context.Context, c *http.Client, base string) ([]string, error) {
 	var fl featureList
-	if err := getJSON(ctx, c, base+"/collections/cameras/items?limit=200", &fl); err != nil {
+	if err := fetchJSON(ctx, c, base+"/collections/cameras/items?limit=200", &fl); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -294,7 +294,7 @@ func unitAvailable(ctx context.Context, c *http.Client, base string, id int64) (
 	var f struct {
 		Properties map[string]any `json:"properties"`
 	}
-	if err := getJSON(ctx, c, fmt.Sprintf("%s/collections/fire_stations/items/%d", base, id), &f); err != nil {
+	if err := fetchJSON(ctx, c, fmt.Sprintf("%s/collections/fire_stations/items/%d", base, id), &f); err != nil {
 		return false, err
 	}
 	v, ok := f.Properties["available"].(bool)
@@ -330,7 +330,7 @@ func editThrough(ctx context.Context, c *http.Client, primary string, replicas [
 				var f struct {
 					Properties map[string]any `json:"properties"`
 				}
-				if err := getJSON(ctx, c, fmt.Sprintf("%s/collections/schools/items/%d", r, id), &f); err == nil {
+				if err := fetchJSON(ctx, c, fmt.Sprintf("%s/collections/schools/items/%d", r, id), &f); err == nil {
 					if v, _ := f.Properties["seats"].(float64); int64(v) == seats {
 						mu.Lock()
 						out[r] = float64(time.Since(t0).Microseconds()) / 1000

@@ -165,7 +165,7 @@ func model(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return demand.RunCLI(nil, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintln(stderr, "usage: onemap model school [--input FILE] [--years N] [--json|--csv] [--backtest]\n       onemap model demand [flags]  (onemap model demand -h)")
+	fmt.Fprintln(stderr, "usage: onemap model school [--input FILE|DIR|a.csv,b.csv] [--years N] [--method M] [--intervals] [--json|--csv] [--backtest] [--rolling [--from T --to T --horizons H --split Y]]\n       onemap model demand [flags]  (onemap model demand -h)")
 	return 2
 }
 

@@ -1,6 +1,7 @@
 // Command onemap is the district's one-map spatial server and its tools.
 //
 //	onemap serve [--addr :8080] [--db URL | --osm FILE.osm.pbf]   serve the map (demo district by default)
+//	onemap init --db URL                                          create onemap's own tables (serve only reads)
 //	onemap load --db URL                                          write the demo district into PostGIS
 //	onemap import osm FILE.osm.pbf [--db URL]                     import an OSM extract
 //	onemap gen [--seed N] [--city] --out DIR                      write the demo district (or city) as GeoJSON
@@ -24,6 +25,7 @@ const usage = `onemap — the district's one-map spatial server
 
 usage:
   onemap serve [flags]            serve tiles, features, the page and models (demo district by default)
+  onemap init --db URL            create onemap's own tables in PostGIS (serve --db never writes)
   onemap load --db URL [--city]   write the demo district (or a 10-district city) into PostGIS (schema, then COPY)
   onemap import osm FILE [--db URL]  read an OSM extract (roads, facilities)
   onemap gen [--city] --out DIR   write the demo district (or city) as GeoJSON files
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stderr)
+	case "init":
+		err = initCmd(ctx, args[1:], stdout, stderr)
 	case "load":
 		err = load(ctx, args[1:], stdout)
 	case "import":

@@ -17,6 +17,7 @@ import (
 	"github.com/onemap/onemap/data"
 	"github.com/onemap/onemap/data/demo"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/config"
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/spatial/network"
 	"github.com/onemap/onemap/web"
@@ -25,6 +26,7 @@ import (
 // serveConfig is everything `onemap serve` is configured with.
 type serveConfig struct {
 	addr, db, osm, tokens, basemap string
+	config, schemas                string
 	dbPrimary                      string // writes and change capture, when db is a standby
 	logLevel, logFormat            string
 	seed                           int64
@@ -36,6 +38,8 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.db, "db", envOr("ONEMAP_DB", ""), "PostGIS URL to serve from and follow live (ONEMAP_DB); empty serves the embedded demo district")
 	fs.StringVar(&c.dbPrimary, "db-primary", envOr("ONEMAP_DB_PRIMARY", ""), "with --db a streaming standby: the primary's URL, for writes, migrations and change capture (LISTEN/NOTIFY runs on the primary only) (ONEMAP_DB_PRIMARY)")
 	fs.StringVar(&c.osm, "osm", envOr("ONEMAP_OSM", ""), "serve an OSM extract (.osm.pbf) directly (ONEMAP_OSM)")
+	fs.StringVar(&c.config, "config", envOr("ONEMAP_CONFIG", ""), "onemap.toml naming the layers, their columns and roles, for --db (ONEMAP_CONFIG); see README")
+	fs.StringVar(&c.schemas, "schemas", envOr("ONEMAP_SCHEMAS", ""), "schemas whose tables --db publishes, comma-separated; * for all (ONEMAP_SCHEMAS); default the search path")
 	fs.StringVar(&c.tokens, "tokens", envOr("ONEMAP_TOKENS", ""), "bearer tokens for writes, token:role,... roles viewer|planner|dispatcher|admin (ONEMAP_TOKENS)")
 	fs.StringVar(&c.basemap, "basemap", envOr("ONEMAP_BASEMAP_URL", ""), "optional external raster basemap URL template for networks that have one (ONEMAP_BASEMAP_URL)")
 	fs.StringVar(&c.logLevel, "log-level", envOr("ONEMAP_LOG_LEVEL", "info"), "debug|info|warn|error (ONEMAP_LOG_LEVEL)")
@@ -57,6 +61,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.db != "" && cfg.osm != "" {
 		return usagef("--db and --osm are alternatives: give one")
 	}
+	if cfg.config != "" && cfg.db == "" {
+		return usagef("--config describes the tables of a database: give --db too")
+	}
 	if cfg.dbPrimary != "" && cfg.db == "" {
 		return usagef("--db-primary needs --db (the standby to read from)")
 	}
@@ -72,6 +79,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("no tokens configured (ONEMAP_TOKENS): every write endpoint will answer 401")
 	}
 	app, err := newApp(ctx, cfg, tokens, log)
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return usageError{ce.Error()} // a mistake in onemap.toml: exit 2
+	}
 	if err != nil {
 		return err
 	}
@@ -112,6 +123,7 @@ type app struct {
 	sync       *postgis.Sync  // set when serving from PostGIS
 	collectors []prometheus.Collector
 	closers    []func()
+	health     map[string]func() any // extra /healthz entries
 }
 
 func (a *app) close() {
@@ -122,12 +134,19 @@ func (a *app) close() {
 
 // newApp loads the source into a catalog and builds every route over it.
 func newApp(ctx context.Context, cfg *serveConfig, tokens web.Tokens, log *slog.Logger) (*app, error) {
-	a := &app{catalog: layers.NewCatalog()}
+	a := &app{catalog: layers.NewCatalog(), health: map[string]func() any{}}
 	var d *data.District
 	switch {
 	case cfg.db != "":
+		file := &config.File{}
+		if cfg.config != "" {
+			var err error
+			if file, err = config.Load(cfg.config); err != nil {
+				return nil, err
+			}
+		}
 		var err error
-		d, err = openPostGIS(ctx, cfg.db, cfg.dbPrimary, a, log)
+		d, err = openUserDB(ctx, cfg, file, a, log)
 		if err != nil {
 			return nil, err
 		}
@@ -155,9 +174,17 @@ func newApp(ctx context.Context, cfg *serveConfig, tokens web.Tokens, log *slog.
 		a.close()
 		return nil, err
 	}
+	routes = append(routes, capabilityGaps(a.catalog, a.graph != nil)...)
 	a.collectors = append(a.collectors, collectors...)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(a.collectors...)
-	a.handler = web.NewApp(web.AppConfig{Catalog: a.catalog, Tokens: tokens, Log: log, Registry: reg, Routes: routes})
+	a.handler = web.NewApp(web.AppConfig{Catalog: a.catalog, Tokens: tokens, Log: log, Registry: reg, Routes: routes,
+		Health: func() map[string]any {
+			out := map[string]any{}
+			for k, f := range a.health {
+				out[k] = f()
+			}
+			return out
+		}})
 	return a, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -13,37 +12,6 @@ import (
 	"github.com/onemap/onemap/layers/postgis"
 	"github.com/onemap/onemap/spatial/network"
 )
-
-// openPostGIS reads the district from PostGIS into a's catalog and follows
-// the database's edits until the app closes. With a primary, url is a
-// streaming standby the district is read from, and the primary takes the
-// writes and the change capture (see replica.go).
-func openPostGIS(ctx context.Context, url, primary string, a *app, log *slog.Logger) (*data.District, error) {
-	start := time.Now()
-	pool, d, err := openReplica(ctx, url, primary, log)
-	if err != nil {
-		return nil, err
-	}
-	if err := d.Put(a.catalog, layers.OwnerPostGIS); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	log.Info("district read from PostGIS", "ms", time.Since(start).Milliseconds())
-	sync := postgis.NewSync(pool, a.catalog, log)
-	a.editor = postgis.NewEditor(pool, a.catalog, sync)
-	a.sync = sync
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := sync.Run(sctx); err != nil {
-			log.Error("live sync stopped", "err", err)
-		}
-	}()
-	a.pool = pool
-	a.closers = append(a.closers, func() { cancel(); <-done; pool.Close() })
-	return d, nil
-}
 
 // openOSM serves an OSM extract: its roads and facilities as layers, its
 // road graph (with turn restrictions) for routing.

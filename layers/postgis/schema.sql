@@ -76,6 +76,18 @@ CREATE TABLE IF NOT EXISTS housing_projects (
 );
 CREATE INDEX IF NOT EXISTS housing_projects_geom_idx ON housing_projects USING gist (geom);
 
+-- Planners' what-if scenarios (models/scenario keeps them; the same DDL
+-- is there, so a store over an older database creates the table itself).
+CREATE TABLE IF NOT EXISTS scenarios (
+	id          text PRIMARY KEY,
+	model       text NOT NULL,
+	name        text NOT NULL,
+	description text NOT NULL DEFAULT '',
+	changes     jsonb NOT NULL,
+	created     timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (model, name)
+);
+
 -- Keeps updated_at current on every update of a layer row.
 CREATE OR REPLACE FUNCTION onemap_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -256,8 +256,8 @@ func (s *Sync) apply(ctx context.Context, q querier, batch map[string]*pending) 
 	for _, t := range tables {
 		p := batch[t]
 		l, ok := s.cat.Layer(t)
-		if !ok {
-			continue
+		if !ok || l.Schema.Owner != layers.OwnerPostGIS {
+			continue // another writer's layer of the same name (a user's table under a role)
 		}
 		schema := s.schemas[t]
 		if p.reload {
@@ -312,8 +312,8 @@ func (s *Sync) skip(table string) func(int64, error) {
 // reports how many it replaced.
 func (s *Sync) resync(ctx context.Context) (int, error) {
 	var todo []layers.Schema
-	for _, name := range s.cat.Names() {
-		if sc, ok := s.schemas[name]; ok {
+	for _, l := range s.cat.Layers() {
+		if sc, ok := s.schemas[l.Schema.Name]; ok && l.Schema.Owner == layers.OwnerPostGIS {
 			todo = append(todo, sc)
 		}
 	}

@@ -118,3 +118,32 @@ func BenchmarkCityScenario(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRolling: the rolling-origin backtest (origins over the whole
+// history, leads 1–3, five methods) of the demo district and of the
+// real-shaped one; and Calibrate on the demo, which the chart runs per
+// request for its intervals.
+func BenchmarkRolling(b *testing.B) {
+	demo := demoInput(b)
+	rs, err := LoadCSV(realShapedDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		run  func() error
+	}{
+		{"demo", func() error { _, err := RunRolling(demo, RollingOptions{}); return err }},
+		{"realshaped", func() error { _, err := RunRolling(rs, RollingOptions{}); return err }},
+		{"calibrate-demo", func() error { _, err := Calibrate(demo, 3, 0.8); return err }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

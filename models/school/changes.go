@@ -21,7 +21,8 @@ import (
 //	                "new_catchment":{"code","name","grids":[…]}}  (with new_catchment
 //	                the grids join it for admissions from the opening year)
 //	expand_school  {"id","seats","year"}   (seats added from year; negative shrinks)
-//	close_school   {"id","year"}
+//	close_school   {"id","year"[,"reassign_to"]}  (reassign_to: the catchment that
+//	                takes the closed catchment's grids and pupils, see School)
 //	move_grid      {"grid","to","year"}     (catchment line: grid joins catchment to)
 //	set_rate       {"rate":"floating_enrolment_rate","value"}
 //	               {"rate":"entry_ratio_factor","value"[,"catchment"]}
@@ -60,8 +61,9 @@ type expandParams struct {
 }
 
 type closeParams struct {
-	ID   int64 `json:"id"`
-	Year int   `json:"year"`
+	ID         int64  `json:"id"`
+	Year       int    `json:"year"`
+	ReassignTo string `json:"reassign_to,omitempty"`
 }
 
 type rateParams struct {
@@ -248,6 +250,7 @@ func apply(base *Input, bidx *index, changes []scenario.Change) (*Input, *index,
 			case OpExpandSchool, OpCloseSchool:
 				var id int64
 				var year, seats int
+				var reassign string
 				if ch.Op == OpExpandSchool {
 					var p expandParams
 					if err := decode(ch.Params, &p); err != nil {
@@ -262,7 +265,7 @@ func apply(base *Input, bidx *index, changes []scenario.Change) (*Input, *index,
 					if err := decode(ch.Params, &p); err != nil {
 						return err
 					}
-					id, year = p.ID, p.Year
+					id, year, reassign = p.ID, p.Year, p.ReassignTo
 				}
 				if year <= out.Year || year > out.Year+MaxYears {
 					return bad("params.year", "year %d outside the projected years %d–%d", year, out.Year+1, out.Year+MaxYears)
@@ -283,6 +286,15 @@ func apply(base *Input, bidx *index, changes []scenario.Change) (*Input, *index,
 						return bad("params.year", "school %d already closes in %d", id, s.Closes)
 					}
 					s.Closes = year
+					if reassign != "" {
+						switch lv, ok := catchLevel[reassign]; {
+						case !ok:
+							return bad("params.reassign_to", "unknown catchment %q", reassign)
+						case lv != s.Level || reassign == s.Catchment:
+							return bad("params.reassign_to", "catchment %s cannot take school %d's pupils (%s, its own %s)", reassign, id, lv, s.Catchment)
+						}
+						s.ReassignTo = reassign
+					}
 				} else {
 					if s.SeatsIn(year)+seats < 0 {
 						return bad("params.seats", "school %d has %d seats in %d; it cannot lose %d", id, s.SeatsIn(year), year, -seats)
@@ -480,7 +492,15 @@ func RunPair(base *Input, changes []scenario.Change, opt Options) (baseline, alt
 	if opt.Scenario == "" {
 		opt.Scenario = "scenario"
 	}
-	return project(base, bidx, bopt), project(in, idx, opt), nil
+	b, err := project(base, bidx, bopt)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := project(in, idx, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, a, nil
 }
 
 // Values flattens a result's catchment and district points into keyed

@@ -25,7 +25,7 @@ func three() *Input {
 		in.Enrolment = append(in.Enrolment, enrol(3, y, 1, 50, 50, 50, 50, 50, 50)...)
 	}
 	for y := 2013; y <= 2024; y++ {
-		in.Births = append(in.Births, BirthRow{"G2", y, 25}, BirthRow{"G3", y, 20 + y%4})
+		in.Births = append(in.Births, BirthRow{Grid: "G2", Year: y, Births: 25}, BirthRow{Grid: "G3", Year: y, Births: 20 + y%4})
 	}
 	return in
 }

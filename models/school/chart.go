@@ -12,8 +12,9 @@ import (
 var warningColours = map[string]string{Red: "#e03131", Orange: "#f76707", Yellow: "#fab005", Green: "#2f9e44"}
 
 // Chart writes an SVG line chart of one series: recorded enrolment (solid),
-// projected demand (dashed, dots coloured by warning) and seats (from the
-// base year on), with the given title.
+// projected demand (dashed, dots coloured by warning) with its prediction
+// interval as a shaded band when the points have one (Options.Intervals),
+// and seats (from the base year on), with the given title.
 func Chart(w io.Writer, s Series, baseYear int, title string) error {
 	const (
 		W, H                   = 720.0, 360.0
@@ -23,7 +24,13 @@ func Chart(w io.Writer, s Series, baseYear int, title string) error {
 		year int
 		v    float64
 	}
-	var hist, proj, seats []pt
+	var hist, proj, seats, lows, highs []pt
+	for _, p := range s.Points {
+		if p.High > 0 {
+			lows = append(lows, pt{p.Year, p.Low})
+			highs = append(highs, pt{p.Year, p.High})
+		}
+	}
 	for _, p := range s.History {
 		hist = append(hist, pt{p.Year, p.Demand})
 		if p.Year == baseYear {
@@ -37,7 +44,11 @@ func Chart(w io.Writer, s Series, baseYear int, title string) error {
 	if len(hist) > 0 && len(proj) > 0 && hist[len(hist)-1].year == baseYear {
 		proj = append([]pt{hist[len(hist)-1]}, proj...)
 	}
-	all := append(append(append([]pt{}, hist...), proj...), seats...)
+	if len(lows) > 0 && len(proj) > 0 && proj[0].year == baseYear {
+		lows = append([]pt{proj[0]}, lows...)
+		highs = append([]pt{proj[0]}, highs...)
+	}
+	all := append(append(append(append([]pt{}, hist...), proj...), seats...), highs...)
 	if len(all) == 0 {
 		return fmt.Errorf("school: nothing to chart")
 	}
@@ -95,14 +106,36 @@ func Chart(w io.Writer, s Series, baseYear int, title string) error {
 		}
 		steps = append(steps, p)
 	}
+	if len(highs) > 1 {
+		// The prediction interval: up along the highs, back along the lows.
+		b.WriteString(`<polygon class="interval" fill="#868e96" fill-opacity="0.25" stroke="none" points="`)
+		for i, p := range highs {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(b, "%.1f,%.1f", x(p.year), y(p.v))
+		}
+		for i := len(lows) - 1; i >= 0; i-- {
+			fmt.Fprintf(b, " %.1f,%.1f", x(lows[i].year), y(lows[i].v))
+		}
+		b.WriteString(`"><title>80% prediction interval</title></polygon>` + "\n")
+	}
 	poly(steps, "#1c7ed6", "")
 	poly(hist, "#212529", "")
 	poly(proj, "#212529", ` stroke-dasharray="6 4"`)
 	for _, p := range s.Points {
-		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%d: demand %s, seats %s, %s</title></circle>`+"\n",
-			x(p.Year), y(p.Demand), warningColours[p.Warning], p.Year, thousands(p.Demand), thousands(float64(p.Seats)), p.Warning)
+		band := ""
+		if p.High > 0 {
+			band = fmt.Sprintf(" (%s–%s)", thousands(p.Low), thousands(p.High))
+		}
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%d: demand %s%s, seats %s, %s</title></circle>`+"\n",
+			x(p.Year), y(p.Demand), warningColours[p.Warning], p.Year, thousands(p.Demand), band, thousands(float64(p.Seats)), p.Warning)
 	}
 	lx := W - right - 250
+	if len(highs) > 1 {
+		lx -= 95
+		fmt.Fprintf(b, `<rect x="%g" y="24" width="20" height="12" fill="#868e96" fill-opacity="0.25"/><text x="%g" y="34">80%% interval</text>`+"\n", lx+250, lx+274)
+	}
 	fmt.Fprintf(b, `<line x1="%g" x2="%g" y1="30" y2="30" stroke="#212529" stroke-width="2"/><text x="%g" y="34">pupils</text>`+"\n", lx, lx+20, lx+24)
 	fmt.Fprintf(b, `<line x1="%g" x2="%g" y1="30" y2="30" stroke="#212529" stroke-width="2" stroke-dasharray="6 4"/><text x="%g" y="34">projected</text>`+"\n", lx+70, lx+90, lx+94)
 	fmt.Fprintf(b, `<line x1="%g" x2="%g" y1="30" y2="30" stroke="#1c7ed6" stroke-width="2"/><text x="%g" y="34">seats</text>`+"\n", lx+165, lx+185, lx+189)

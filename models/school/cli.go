@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/onemap/onemap/data/demo"
@@ -15,12 +16,18 @@ import (
 
 // RunCLI is `onemap model school …` (args exclude "model school"):
 //
-//	--input FILE   the model input as JSON (see Input); default the demo district
+//	--input PATH   the model input: a JSON file (see Input), or CSV tables (a
+//	               directory, a .csv file or a comma-separated list; see LoadCSV);
+//	               default the demo district
 //	--years N      years ahead, 1–10 (default 5)
 //	--scenario F   a JSON file of changes ([{"op":…,"params":…}] or a scenario object)
 //	--level L      primary | junior | all (default all)
+//	--method M     cohort | shrink | survival | persistence (default the input's policy)
+//	--intervals    add 80% prediction intervals (low/high) calibrated by a rolling backtest
 //	--json|--csv   output format (default a text summary)
 //	--backtest     fit up to T−1 and T−3, report MAPE (with --json: the JSON report)
+//	--rolling      rolling-origin backtest with the baselines, per catchment and district:
+//	               --from/--to origins, --horizons H (default 3), --split first held-out year
 //
 // It returns the process exit code: 0 ok, 1 bad input or model error, 2 usage.
 func RunCLI(args []string, stdout, stderr io.Writer) int {
@@ -33,6 +40,13 @@ func RunCLI(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	asCSV := fs.Bool("csv", false, "print CSV")
 	backtest := fs.Bool("backtest", false, "backtest at 1 and 3 years")
+	rolling := fs.Bool("rolling", false, "rolling-origin backtest with the baselines")
+	from := fs.Int("from", 0, "rolling: first origin (default: the first the history fits)")
+	to := fs.Int("to", 0, "rolling: last origin (default: the base year − 1)")
+	horizons := fs.Int("horizons", 3, "rolling: longest lead in years")
+	split := fs.Int("split", 0, "rolling: first held-out year (default: base year − 5)")
+	method := fs.String("method", "", "estimation method: "+strings.Join(Methods(), " | "))
+	intervals := fs.Bool("intervals", false, "add 80% prediction intervals to the projection")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -55,6 +69,25 @@ func RunCLI(args []string, stdout, stderr io.Writer) int {
 	in, err := loadInput(*input)
 	if err != nil {
 		return fail(err)
+	}
+	if *method != "" {
+		if !validMethod(*method) {
+			fmt.Fprintf(stderr, "onemap model school: --method %q: want one of %s\n", *method, strings.Join(Methods(), ", "))
+			return 2
+		}
+		in.Policy = in.Policy.withDefaults()
+		in.Policy.Method = *method
+	}
+	if *rolling {
+		r, err := RunRolling(in, RollingOptions{From: *from, To: *to, Horizons: *horizons, Split: *split})
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			return writeJSON(stdout, stderr, r)
+		}
+		rollingSummary(stdout, r)
+		return 0
 	}
 	if *backtest {
 		bt, err := RunBacktest(in)
@@ -88,6 +121,13 @@ func RunCLI(args []string, stdout, stderr io.Writer) int {
 		}
 		opt.Scenario = name
 	}
+	if *intervals {
+		b, err := Calibrate(in, 3, 0.8)
+		if err != nil {
+			return fail(fmt.Errorf("intervals: %w", err))
+		}
+		opt.Intervals = &b
+	}
 	r, err := Project(in, opt)
 	if err != nil {
 		return fail(err)
@@ -109,6 +149,9 @@ func RunCLI(args []string, stdout, stderr io.Writer) int {
 func loadInput(path string) (*Input, error) {
 	if path == "" {
 		return FromDistrict(demo.Generate(demo.Options{Seed: demo.DefaultSeed}), DefaultPolicy())
+	}
+	if IsCSVInput(path) {
+		return LoadCSV(strings.Split(path, ",")...)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -187,4 +230,63 @@ func summary(w io.Writer, r *Result) {
 		fmt.Fprintln(tw, "none")
 	}
 	_ = tw.Flush()
+}
+
+// rollingSummary prints the rolling backtest's MAPE table and intervals.
+func rollingSummary(w io.Writer, r *Rolling) {
+	fmt.Fprintf(w, "rolling-origin backtest: origins %d–%d, leads %d–%d, held out from %d (MAPE, %%)\n",
+		r.Origins[0], r.Origins[len(r.Origins)-1], r.Horizons[0], r.Horizons[len(r.Horizons)-1], r.Split)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "set\tmethod\t")
+	for _, h := range r.Horizons {
+		fmt.Fprintf(tw, "catch %dy\tdistr %dy\t", h, h)
+	}
+	fmt.Fprintln(tw)
+	for _, set := range []string{"selection", "evaluation"} {
+		for _, m := range r.Methods {
+			hs := m.Selection
+			if set == "evaluation" {
+				hs = m.Evaluation
+			}
+			if len(hs) == 0 {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t", set, m.Method)
+			for _, h := range r.Horizons {
+				var x *HorizonScore
+				for i := range hs {
+					if hs[i].Horizon == h {
+						x = &hs[i]
+					}
+				}
+				if x == nil {
+					fmt.Fprint(tw, "–\t–\t")
+					continue
+				}
+				fmt.Fprintf(tw, "%.2f\t%.2f\t", x.Catchment, x.District)
+			}
+			fmt.Fprintln(tw)
+		}
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "chosen on the selection set: %s\n", r.Chosen)
+	if iv := r.Intervals; iv != nil {
+		fmt.Fprintf(w, "%.0f%% intervals (%s), recorded/forecast:", 100*iv.Coverage, iv.Method)
+		for _, b := range iv.Bands.Catchment {
+			size := ""
+			if b.Upto > 0 {
+				size = fmt.Sprintf(" (≤ %.0f)", b.Upto)
+			}
+			fmt.Fprintf(w, "  %dy%s %.3f–%.3f", b.Horizon, size, b.Low, b.High)
+		}
+		fmt.Fprintln(w)
+		if len(iv.Observed) > 0 {
+			fmt.Fprintf(w, "coverage on the held-out years: catchments %.1f%% of %d, district %.1f%% of %d;",
+				100*iv.Overall.Catchment, iv.Overall.N, 100*iv.Overall.District, iv.Overall.ND)
+			for _, c := range iv.Observed {
+				fmt.Fprintf(w, "  %dy %.1f%%", c.Horizon, 100*c.Catchment)
+			}
+			fmt.Fprintln(w)
+		}
+	}
 }

@@ -10,7 +10,7 @@ import (
 
 // FromDistrict assembles the model's input from a district's layers and
 // tables: grids and their streets (grids → communities → streets by
-// parent_code), children by age, births, schools (the schools layer: seats,
+// parent_code; each community an Area births may be given for), children by age, births, schools (the schools layer: seats,
 // level, catchment_code, grid_code; the feature id is the school id),
 // catchments with their names, enrolment and housing, with pol as policy.
 func FromDistrict(d *data.District, pol Policy) (*Input, error) {
@@ -23,21 +23,31 @@ func FromDistrict(d *data.District, pol Policy) (*Input, error) {
 	for _, f := range d.Layers[layers.Communities] {
 		commStreet[str(f, "code")] = str(f, "parent_code")
 	}
+	community := map[string][]string{}
 	for _, f := range d.Layers[layers.Grids] {
 		code := str(f, "code")
 		parent := str(f, "parent_code")
 		street, ok := commStreet[parent]
 		if !ok {
 			street = parent
+		} else {
+			community[parent] = append(community[parent], code)
 		}
 		in.Grids = append(in.Grids, Grid{Code: code, Street: street})
 	}
 	sort.Slice(in.Grids, func(i, j int) bool { return in.Grids[i].Code < in.Grids[j].Code })
+	// Communities are areas births may be given for (streets and the
+	// district need none).
+	for c, gs := range community {
+		sort.Strings(gs)
+		in.Areas = append(in.Areas, Area{Code: c, Grids: gs})
+	}
+	sort.Slice(in.Areas, func(i, j int) bool { return in.Areas[i].Code < in.Areas[j].Code })
 	for _, r := range d.Ages {
 		in.Population = append(in.Population, AgeRow(r))
 	}
 	for _, r := range d.Births {
-		in.Births = append(in.Births, BirthRow(r))
+		in.Births = append(in.Births, BirthRow{Grid: r.Grid, Year: r.Year, Births: r.Births})
 	}
 	names := map[string]string{}
 	for _, f := range d.Layers[layers.Catchments] {

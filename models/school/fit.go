@@ -1,10 +1,8 @@
 package school
 
 import (
+	"fmt"
 	"sort"
-
-	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/stat"
 )
 
 // prepare computes the per-year membership, seats, feeder shares and street
@@ -70,17 +68,18 @@ func (m *compiled) streetShares(l *level, mem []int) [][]share {
 
 // fitPrimary fits each primary catchment's birth-to-intake and progression
 // ratios, and the district's as the fallback.
-func (m *compiled) fitPrimary(l *level) {
+func (m *compiled) fitPrimary(l *level) error {
 	nc := len(l.codes)
-	A := m.pol.AdmissionAge
+	if nc == 0 || m.pol.method() == MethodPersistence {
+		return nil
+	}
+	A := m.entryAge(l)
 	f := m.pol.FloatingRate
-	ws := m.pol.HistoryWeights
-	entryX := make([][]float64, nc)
-	entryW := make([][]float64, nc)
-	var distX, distW []float64
+	ws := m.historyWeights()
+	entry := make([][]obs, nc)
 	B := make([]float64, nc)
 	F := make([]float64, nc)
-	for i, w := range ws {
+	for i := range ws {
 		y := m.base - i
 		if y < l.y0 {
 			break
@@ -98,47 +97,64 @@ func (m *compiled) fitPrimary(l *level) {
 				break
 			}
 			B[c] += b
-			F[c] += m.floatingAt(g, y)
+			F[c] += m.floatingAt(g, y, A)
 		}
 		if !recorded {
 			continue
 		}
-		var num, den float64
 		for c := range nc {
 			e, ok := l.at(c, y, 0)
 			if !ok || B[c] <= 0 {
 				continue
 			}
-			entryX[c] = append(entryX[c], (e-f*F[c])/B[c])
-			entryW[c] = append(entryW[c], w)
-			num += e - f*F[c]
-			den += B[c]
-		}
-		if den > 0 {
-			distX = append(distX, num/den)
-			distW = append(distW, w)
+			entry[c] = append(entry[c], obs{i: i, num: e - f*F[c], den: B[c]})
 		}
 	}
-	m.setEntry(l, distX, distW, entryX, entryW)
-	m.fitProgression(l)
+	// The intake ratio is needed when there are births to admit.
+	needed := false
+	for g, c := range l.member {
+		for y := m.b0; c >= 0 && y <= m.b1 && !needed; y++ {
+			b, _ := m.birthsIn(g, y, false)
+			needed = b > 0
+		}
+	}
+	l.needed = needed
+	if err := m.setEntry(l, entry, needed, func() error {
+		return bad("births", "no year of the %s history has both grade %s pupils and the births %d years before recorded (births %s, enrolment %d–%d): the birth-to-intake ratio cannot be fitted",
+			l.name, GradeName(l.first), A, m.birthYears(), l.y0, m.base)
+	}); err != nil {
+		return err
+	}
+	return m.fitProgression(l, needed)
 }
 
-// fitJunior fits each junior catchment's grade 6→7 transition ratio over
-// its feeder primaries, and its progression ratios.
-func (m *compiled) fitJunior(l, prim *level) {
+// birthYears describes the recorded birth years.
+func (m *compiled) birthYears() string {
+	if m.nb <= 0 {
+		return "none recorded"
+	}
+	return fmt.Sprintf("%d–%d", m.b0, m.b1)
+}
+
+// entryAge is the age at which children enter the level's first grade.
+func (m *compiled) entryAge(l *level) int { return m.pol.AdmissionAge + l.first - 1 }
+
+// fitJunior fits each junior catchment's primary-to-junior transition
+// ratio over its feeder primaries, and its progression ratios.
+func (m *compiled) fitJunior(l, prim *level) error {
 	nc := len(l.codes)
-	ws := m.pol.HistoryWeights
+	if nc == 0 || m.pol.method() == MethodPersistence {
+		return nil
+	}
+	ws := m.historyWeights()
 	fd := feeders(l, prim, l.member)
-	entryX := make([][]float64, nc)
-	entryW := make([][]float64, nc)
-	var distX, distW []float64
+	entry := make([][]obs, nc)
 	last := prim.ng - 1
-	for i, w := range ws {
+	for i := range ws {
 		y := m.base - i
-		if y-1 < prim.y0 || y < l.y0 {
+		if len(prim.codes) == 0 || y-1 < prim.y0 || y < l.y0 {
 			break
 		}
-		var num, den float64
 		for c := range nc {
 			e, ok := l.at(c, y, 0)
 			if !ok {
@@ -156,93 +172,126 @@ func (m *compiled) fitJunior(l, prim *level) {
 			if !seen || in <= 0 {
 				continue
 			}
-			entryX[c] = append(entryX[c], e/in)
-			entryW[c] = append(entryW[c], w)
-			num += e
-			den += in
-		}
-		if den > 0 {
-			distX = append(distX, num/den)
-			distW = append(distW, w)
+			entry[c] = append(entry[c], obs{i: i, num: e, den: in})
 		}
 	}
-	m.setEntry(l, distX, distW, entryX, entryW)
-	m.fitProgression(l)
+	// The transition ratio is needed when primary pupils are to move up.
+	needed := false
+	for c := range prim.codes {
+		for g := range prim.ng {
+			v, _ := prim.at(c, m.base, g)
+			needed = needed || v > 0
+		}
+	}
+	needed = needed || prim.needed
+	if err := m.setEntry(l, entry, needed, func() error {
+		return bad("enrolment", "no year has both junior grade %s pupils and primary grade %s pupils the year before: the primary-to-junior transition ratio cannot be fitted",
+			GradeName(l.first), GradeName(prim.first+last))
+	}); err != nil {
+		return err
+	}
+	return m.fitProgression(l, needed)
 }
 
-// fitProgression fits the grade-progression ratios E_g(y)/E_{g−1}(y−1).
 // setEntry sets the level's entry ratios from the observed ones: the
-// district ratio from distX (weights distW), and each catchment's from its
-// own history, pooled to the district ratio where it has none.
-func (m *compiled) setEntry(l *level, distX, distW []float64, entryX, entryW [][]float64) {
-	nc := len(entryX)
-	l.distEntry = weightedMean(distX, distW, 1)
+// district's from all catchments' pooled by year, and each catchment's from
+// its own history, pooled to the district ratio where it has none. When
+// the ratio is needed but nothing fits it, it returns refuse().
+func (m *compiled) setEntry(l *level, entry [][]obs, needed bool, refuse func() error) error {
+	nc := len(entry)
+	ws := m.historyWeights()
+	d, ok := meanRatio(pooledYears(entry), ws)
+	if !ok && needed {
+		return refuse()
+	}
+	l.distEntry = d
 	l.entry = make([]float64, nc)
 	l.pooled = make([]bool, nc)
-	for c := range nc {
-		if len(entryX[c]) == 0 || floats.Sum(entryW[c]) == 0 {
-			l.entry[c] = l.distEntry
-			l.pooled[c] = true
-			continue
-		}
-		l.entry[c] = weightedMean(entryX[c], entryW[c], l.distEntry)
+	l.entrySlope = nil
+	if m.pol.method() == MethodDamped {
+		l.entrySlope = make([]float64, nc)
 	}
+	for c := range nc {
+		r, ok := meanRatio(entry[c], ws)
+		if !ok {
+			r, l.pooled[c] = d, true
+		}
+		l.entry[c] = r
+		if l.entrySlope != nil && ok {
+			if a, b, ok := trendLine(entry[c], ws); ok {
+				l.entry[c], l.entrySlope[c] = a, b
+			}
+		}
+	}
+	return nil
 }
 
-func (m *compiled) fitProgression(l *level) {
+// entryAt is catchment c's intake ratio h years ahead.
+func (l *level) entryAt(c, h int) float64 {
+	if l.entrySlope == nil {
+		return l.entry[c]
+	}
+	return max(0, l.entry[c]+l.entrySlope[c]*dampedSum(h))
+}
+
+// fitProgression fits the grade-progression ratios E_g(y)/E_{g−1}(y−1),
+// refusing a ratio the projection needs (a lower grade has pupils, or
+// entryNeeded) that no catchment's history fits.
+func (m *compiled) fitProgression(l *level, entryNeeded bool) error {
 	nc := len(l.codes)
-	ws := m.pol.HistoryWeights
+	ws := m.historyWeights()
 	l.prog = make([][]float64, nc)
+	for c := range nc {
+		l.prog[c] = make([]float64, l.ng-1)
+	}
 	l.distProg = make([]float64, l.ng-1)
-	xs := make([][]float64, nc)
-	wx := make([][]float64, nc)
+	per := make([][][]obs, l.ng-1)
+	lower := entryNeeded // a grade below g has (or will have) pupils
 	for g := 1; g < l.ng; g++ {
-		var dx, dw []float64
+		per[g-1] = make([][]obs, nc)
 		for c := range nc {
-			xs[c], wx[c] = xs[c][:0], wx[c][:0]
+			if v, _ := l.at(c, m.base, g-1); v > 0 {
+				lower = true
+			}
 		}
-		for i, w := range ws {
+		for i := range ws {
 			y := m.base - i
 			if y-1 < l.y0 {
 				break
 			}
-			var num, den float64
 			for c := range nc {
 				e, ok1 := l.at(c, y, g)
 				p, ok2 := l.at(c, y-1, g-1)
 				if !ok1 || !ok2 || p <= 0 {
 					continue
 				}
-				xs[c] = append(xs[c], e/p)
-				wx[c] = append(wx[c], w)
-				num += e
-				den += p
-			}
-			if den > 0 {
-				dx = append(dx, num/den)
-				dw = append(dw, w)
+				per[g-1][c] = append(per[g-1][c], obs{i: i, num: e, den: p})
 			}
 		}
-		l.distProg[g-1] = weightedMean(dx, dw, 1)
+		d, ok := meanRatio(pooledYears(per[g-1]), ws)
+		if !ok && lower {
+			from, to := GradeName(l.first+g-1), GradeName(l.first+g)
+			return bad("enrolment", "the %s grade %s to grade %s progression ratio cannot be fitted: no catchment recorded pupils in grade %s one year and in grade %s the next",
+				l.name, from, to, from, to)
+		}
+		l.distProg[g-1] = d
 		for c := range nc {
-			if g == 1 {
-				l.prog[c] = make([]float64, l.ng-1)
+			r, ok := meanRatio(per[g-1][c], ws)
+			if !ok {
+				r = d
 			}
-			if len(xs[c]) == 0 || floats.Sum(wx[c]) == 0 {
-				l.prog[c][g-1] = l.distProg[g-1]
-				continue
-			}
-			l.prog[c][g-1] = weightedMean(xs[c], wx[c], l.distProg[g-1])
+			l.prog[c][g-1] = r
 		}
 	}
-}
-
-// weightedMean is stat.Mean with a fallback for no data.
-func weightedMean(x, w []float64, fallback float64) float64 {
-	if len(x) == 0 || floats.Sum(w) <= 0 {
-		return fallback
+	if mt := m.pol.method(); (mt == MethodShrink || mt == MethodDamped) && l.ng > 1 {
+		mc := shrinkFactors(per, l.distProg, ws, nc)
+		for c := range nc {
+			for g := range l.prog[c] {
+				l.prog[c][g] = l.distProg[g] * mc[c]
+			}
+		}
 	}
-	return stat.Mean(x, w)
+	return nil
 }
 
 // feeders returns, per junior catchment, the primary catchments whose
@@ -283,10 +332,13 @@ func feeders(jun, prim *level, jmem []int) [][]feed {
 // projectPrimary runs the cohort projection of primary catchments.
 func (m *compiled) projectPrimary(l *level, H int) {
 	nc, ng := len(l.codes), l.ng
-	A := m.pol.AdmissionAge
+	A := m.entryAge(l)
 	f := m.pol.FloatingRate
 	l.proj = make([][]float64, H+1)
 	l.proj[0] = baseYear(l)
+	if m.persist(l, H) {
+		return
+	}
 	B := make([]float64, nc)
 	F := make([]float64, nc)
 	for h := 1; h <= H; h++ {
@@ -301,14 +353,15 @@ func (m *compiled) projectPrimary(l *level, H int) {
 			}
 			b, _ := m.birthsIn(g, y-A, true)
 			B[c] += b
-			F[c] += m.floatingAt(g, y)
+			F[c] += m.floatingAt(g, y, A)
 		}
 		for c := range nc {
-			cur[c*ng] = max(0, l.entry[c]*m.entryFactor(l, c)*B[c]+f*F[c])
+			cur[c*ng] = max(0, l.entryAt(c, h)*m.entryFactor(l, c)*B[c]+f*F[c])
 			for g := 1; g < ng; g++ {
 				cur[c*ng+g] = l.prog[c][g-1] * prev[c*ng+g-1]
 			}
 		}
+		l.transfer(cur, y)
 		l.proj[h] = cur
 	}
 }
@@ -338,6 +391,9 @@ func (m *compiled) projectJunior(l, prim *level, H int) {
 	nc, ng := len(l.codes), l.ng
 	l.proj = make([][]float64, H+1)
 	l.proj[0] = baseYear(l)
+	if m.persist(l, H) {
+		return
+	}
 	l.feedAt = make([][]feed, 0)
 	var fd [][]feed
 	last := prim.ng - 1
@@ -353,12 +409,41 @@ func (m *compiled) projectJunior(l, prim *level, H int) {
 			for _, x := range fd[c] {
 				in += x.share * pprev[x.p*prim.ng+last]
 			}
-			cur[c*ng] = l.entry[c] * m.entryFactor(l, c) * in
+			cur[c*ng] = l.entryAt(c, h) * m.entryFactor(l, c) * in
 			for g := 1; g < ng; g++ {
 				cur[c*ng+g] = l.prog[c][g-1] * prev[c*ng+g-1]
 			}
 		}
+		l.transfer(cur, m.base+h)
 		l.proj[h] = cur
+	}
+}
+
+// persist fills the projection with the base year's grades under
+// MethodPersistence (closures still move pupils), reporting whether it did.
+func (m *compiled) persist(l *level, H int) bool {
+	if m.pol.method() != MethodPersistence {
+		return false
+	}
+	for h := 1; h <= H; h++ {
+		cur := append([]float64(nil), l.proj[h-1]...)
+		l.transfer(cur, m.base+h)
+		l.proj[h] = cur
+	}
+	return true
+}
+
+// transfer moves the pupils of catchments closing in year y to their
+// receiving catchments.
+func (l *level) transfer(cur []float64, y int) {
+	for _, t := range l.transfers {
+		if t.year != y {
+			continue
+		}
+		for g := range l.ng {
+			cur[t.to*l.ng+g] += cur[t.c*l.ng+g]
+			cur[t.c*l.ng+g] = 0
+		}
 	}
 }
 

@@ -5,35 +5,52 @@
 //
 // # Model
 //
-// For each level (primary: grades 1–6, junior: grades 7–9) and catchment c,
-// with A the admission age, f the floating enrolment rate and y a year:
+// For each level (primary: grades 1–6, junior: grades 7–9 by default;
+// Policy.Grades sets other spans, e.g. K–5 with grade 0 for kindergarten)
+// and catchment c, with A the admission age (the age entering grade 1; the
+// first grade F admits children of age A+F−1), f the floating enrolment
+// rate and y a year:
 //
-//	entry (grade 1):  E₁(c,y) = r(c)·B(c, y−A) + f·F(c, y)
+//	entry (grade F):  E_F(c,y) = r(c)·B(c, y−A−F+1) + f·F(c, y)
 //	later grades:     E_g(c,y) = p_g(c)·E_{g−1}(c, y−1)
-//	junior entry:     E₇(J,y) = p₇(J)·Σ_P M(P,J)·E₆(P, y−1)
+//	junior entry:     E_J(J,y) = p_J(J)·Σ_P M(P,J)·E_last(P, y−1)
 //	new housing:      H(c,y)  = Σ_projects Σ_types dwellings·(Y(y−completion) − Y(base−completion))
 //	demand:           D(c,y)  = Σ_g E_g(c,y) + H(c,y);  gap = D − seats;  pressure = D / seats
 //
-// B(c,y) is the births of year y in the catchment's grids, F(c,y) the
-// floating children of admission age living there in year y (the
-// population table's floating counts aged forward or back from
-// PopulationYear), M(P,J) the share of primary catchment P's school-age
-// children who live in junior catchment J. The birth-to-intake ratio r and
-// the grade-progression (cohort-survival) ratios p are recency-weighted
-// means (gonum stat.Mean) of the yearly ratios observed in the enrolment
-// history, the most recent year weighted Policy.HistoryWeights[0]; a
-// catchment without history takes the district's ratio. Housing pupils are
-// an overlay on the cohort projection: Y is the pupil yield per dwelling of
-// the project's type Y years after completion (Policy.Yields), and only the
+// B(c,y) is the births of year y in the catchment's grids (births given
+// for an area are apportioned to its grids, see BirthRow), F(c,y) the
+// floating children of entry age living there in year y (the population
+// table's floating counts aged forward or back from PopulationYear),
+// M(P,J) the share of primary catchment P's school-age children who live
+// in junior catchment J. How the birth-to-intake ratio r and the
+// grade-progression (cohort-survival) ratios p are estimated from the
+// enrolment history is Policy.Method (see Methods): by default
+// (MethodCohort) they are recency-weighted means (gonum stat.Mean) of the
+// yearly ratios, the most recent year weighted Policy.HistoryWeights[0];
+// MethodShrink pools a catchment's grades into one migration factor shrunk
+// toward the district (empirical Bayes); MethodAuto lets a rolling-origin
+// backtest choose. A catchment without history takes the district's ratio;
+// a ratio the projection needs that no history fits is refused (a
+// *scenario.FieldError), never assumed. Housing pupils are an overlay on
+// the cohort projection: Y is the pupil yield per dwelling of the
+// project's type Y years after completion (Policy.Yields), and only the
 // part beyond what the history already holds (Y at the base year) is added;
-// yields of a level are spread evenly over its grades. Births after the last
-// recorded year are held at the recency-weighted mean of the recorded years.
-// Catchment-line moves apply to admissions from their year on: pupils
-// already enrolled stay at their school.
+// yields of a level are spread evenly over its grades. Births after the
+// last recorded year are held at the recency-weighted mean of the recorded
+// years. Catchment-line moves apply to admissions from their year on:
+// pupils already enrolled stay at their school; a closed catchment's
+// pupils all move (School.ReassignTo).
 //
 // Street figures allocate each catchment's cohort demand to its grids in
 // proportion to their children of the level's ages (housing pupils go to
 // the project's grid); street seats are those of the schools located there.
+//
+// # Accuracy
+//
+// RunRolling backtests the model from every origin of its history against
+// the baselines (persistence, textbook cohort survival), per catchment and
+// district, and Calibrate turns its errors into empirical prediction
+// intervals (Options.Intervals).
 //
 // # Input
 //
@@ -42,6 +59,13 @@
 // example and testdata/example_scenario.json a scenario for it:
 //
 //	onemap model school --input example_input.json --years 5 --scenario example_scenario.json
+//
+// A district's own tables can also be given as CSV files (see LoadCSV);
+// testdata/planner holds K–5 headcounts, district births, four schools of
+// which one closed, and housing:
+//
+//	onemap model school --input testdata/planner --years 5
+//	onemap model school --input testdata/planner --rolling
 package school
 
 import (
@@ -58,13 +82,34 @@ const (
 	Junior  = "junior"
 )
 
-// Grades returns the first and last grade of a level (1–6 primary, 7–9
-// junior).
+// Grades returns the default first and last grade of a level (1–6
+// primary, 7–9 junior); Policy.Grades sets other spans.
 func Grades(level string) (first, last int) {
 	if level == Junior {
 		return 7, 9
 	}
 	return 1, 6
+}
+
+// GradeSpan is the first and last grade of level under the policy: the
+// policy's span (e.g. [0,5] for K–5, grade 0 being kindergarten) or
+// Grades(level).
+func (p Policy) GradeSpan(level string) (first, last int) {
+	if s, ok := p.Grades[level]; ok {
+		return s[0], s[1]
+	}
+	if s, ok := p.Grades[Primary]; ok && level == Junior {
+		return s[1] + 1, s[1] + 3
+	}
+	return Grades(level)
+}
+
+// GradeName is "K" for grade 0 and the number otherwise.
+func GradeName(g int) string {
+	if g == 0 {
+		return "K"
+	}
+	return fmt.Sprint(g)
 }
 
 // Input is everything the model needs, as one JSON document a planner can
@@ -82,9 +127,13 @@ type Input struct {
 	Grids []Grid `json:"grids"`
 	// Population is the children per grid and single year of age 0–17.
 	Population []AgeRow `json:"population"`
-	// Births is the births per grid and year; at least the admission age
-	// plus a few years of history is needed (≥ 10 years recommended).
+	// Births is the births per grid (or per area) and year; at least the
+	// admission age plus a few years of history is needed (≥ 10 years
+	// recommended). See BirthRow for how an area's births are apportioned.
 	Births []BirthRow `json:"births"`
+	// Areas are named groups of grids births may be recorded for (e.g. a
+	// hospital's area); streets, catchments and "district" need no entry.
+	Areas []Area `json:"areas,omitempty"`
 	// Schools are the schools with their seats and catchment.
 	Schools []School `json:"schools"`
 	// Catchments of one level partition the grids: a grid is in at most one
@@ -116,15 +165,42 @@ type AgeRow struct {
 	Floating  int    `json:"floating"`
 }
 
-// BirthRow is the births recorded in one grid in one year.
+// BirthRow is the births recorded in one year in one grid, or in an area:
+// a grid, an entry of Input.Areas, a street, a catchment, or "district"
+// (every grid), looked up in that order.
+//
+// An area's births are apportioned to its grids by a fixed rule: in
+// proportion to the grids' children aged 0 in the population table
+// (residents and floating); where the area's grids have none recorded, in
+// proportion to their primary catchment's first-grade pupils over the last
+// three recorded years (shared equally by the catchment's grids in the
+// area); where there are none either, equally.
 type BirthRow struct {
-	Grid   string `json:"grid"`
+	Grid   string `json:"grid,omitempty"`
+	Area   string `json:"area,omitempty"`
 	Year   int    `json:"year"`
 	Births int    `json:"births"`
 }
 
+// Area is a named group of grids.
+type Area struct {
+	Code  string   `json:"code"`
+	Grids []string `json:"grids"`
+}
+
+// DistrictArea is the area of every grid.
+const DistrictArea = "district"
+
 // School is one school. Seats are its places over all grades; it is open
 // in the years Opens ≤ y < Closes (0: no limit).
+//
+// When the last open school of a catchment closes and ReassignTo names
+// another catchment of the level, the closed catchment's grids and pupils
+// go to it from the closing year: a closure in a projected year moves the
+// enrolled pupils of every grade and all later admissions; a closure by the
+// base year (a past closure) merges the closed catchment into ReassignTo
+// over the whole history, so the ratios are fitted on one continuous
+// series. A past closure must name ReassignTo.
 type School struct {
 	ID         int64       `json:"id"`
 	Name       string      `json:"name"`
@@ -134,6 +210,7 @@ type School struct {
 	Grid       string      `json:"grid,omitempty"`
 	Opens      int         `json:"opens,omitempty"`
 	Closes     int         `json:"closes,omitempty"`
+	ReassignTo string      `json:"reassign_to,omitempty"`
 	Expansions []Expansion `json:"expansions,omitempty"`
 }
 
@@ -211,6 +288,14 @@ type Policy struct {
 	EntryFactors map[string]float64 `json:"entry_ratio_factors,omitempty"`
 	// Thresholds turn pressure (demand/seats) into a warning level.
 	Thresholds Thresholds `json:"thresholds"`
+	// Grades sets a level's first and last grade, e.g. {"primary":[0,5]}
+	// for K–5 (grade 0 is kindergarten); a level left out keeps Grades.
+	// AdmissionAge stays the age of entry to grade 1, so grade 0 admits
+	// children a year younger.
+	Grades map[string][2]int `json:"grades,omitempty"`
+	// Method is how the ratios are estimated (see Methods); "" is
+	// MethodCohort.
+	Method string `json:"method,omitempty"`
 }
 
 // Thresholds are the pressure ratios at or above which a catchment is red,
@@ -276,6 +361,7 @@ func (p Policy) withDefaults() Policy {
 	d := DefaultPolicy()
 	if p.AdmissionAge == 0 && p.FloatingRate == 0 && p.HistoryWeights == nil && p.Yields == nil &&
 		p.EntryFactor == 0 && p.EntryFactors == nil && p.Thresholds == (Thresholds{}) {
+		d.Grades, d.Method = p.Grades, p.Method
 		return d
 	}
 	if p.AdmissionAge == 0 {
@@ -328,7 +414,8 @@ func at(table string, i int, field string) string { return fmt.Sprintf("%s[%d].%
 type index struct {
 	grid      map[string]int // code → position in Grids
 	popGrid   []int32        // Population[i] → grid position
-	birthGrid []int32        // Births[i] → grid position
+	birthGrid []int32        // Births[i] → grid position, or −1−k for areas[k]
+	areas     [][]int        // grid positions of the areas births are given for
 }
 
 // check validates the input and returns its index.
@@ -407,21 +494,31 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 	} else {
 		birthGrid = make([]int32, len(in.Births))
 	}
+	var pendingArea []int // births rows given by area, resolved once catchments are known
 	for i, r := range in.Births {
 		if reuseBirths {
 			break
 		}
 		f := "births"
-		g, ok := lookup(r.Grid)
-		birthGrid[i] = int32(g)
 		switch {
-		case !ok:
-			return nil, bad(at(f, i, "grid"), "unknown grid %q", r.Grid)
+		case r.Grid != "" && r.Area != "":
+			return nil, bad(at(f, i, "area"), "give a grid or an area, not both")
+		case r.Grid == "" && r.Area == "":
+			return nil, bad(at(f, i, "grid"), "missing grid or area")
 		case r.Births < 0:
 			return nil, bad(at(f, i, "births"), "negative births %d", r.Births)
 		case r.Year > in.Year || r.Year < in.Year-60:
 			return nil, bad(at(f, i, "year"), "year %d is not a past year of base year %d", r.Year, in.Year)
 		}
+		if r.Grid == "" {
+			pendingArea = append(pendingArea, i)
+			continue
+		}
+		g, ok := lookup(r.Grid)
+		if !ok {
+			return nil, bad(at(f, i, "grid"), "unknown grid %q", r.Grid)
+		}
+		birthGrid[i] = int32(g)
 	}
 	catch := make(map[string]string, len(in.Catchments)) // code → level
 	// owner[level][grid] is 1 + the index of the catchment holding the grid.
@@ -450,6 +547,19 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 			own[gi] = int32(i + 1)
 		}
 	}
+	var areas [][]int
+	if reuseBirths {
+		areas = pidx.areas
+	} else if len(pendingArea) > 0 {
+		var err error
+		if areas, err = in.resolveAreas(pendingArea, birthGrid, gridIdx); err != nil {
+			return nil, err
+		}
+	}
+	pol := in.Policy.withDefaults()
+	if err := pol.validate(); err != nil {
+		return nil, err
+	}
 	schools := make(map[int64]string, len(in.Schools)) // id → level
 	for i, s := range in.Schools {
 		f := "schools"
@@ -475,6 +585,18 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 		if s.Closes != 0 && s.Opens != 0 && s.Closes <= s.Opens {
 			return nil, bad(at(f, i, "closes"), "closes %d before it opens %d", s.Closes, s.Opens)
 		}
+		if s.ReassignTo != "" {
+			switch lv, ok := catch[s.ReassignTo]; {
+			case !ok:
+				return nil, bad(at(f, i, "reassign_to"), "unknown catchment %q", s.ReassignTo)
+			case lv != s.Level:
+				return nil, bad(at(f, i, "reassign_to"), "catchment %s is %s, the school %s", s.ReassignTo, lv, s.Level)
+			case s.ReassignTo == s.Catchment:
+				return nil, bad(at(f, i, "reassign_to"), "a school's catchment cannot be reassigned to itself")
+			case s.Closes == 0:
+				return nil, bad(at(f, i, "reassign_to"), "school %d does not close", s.ID)
+			}
+		}
 		seats := s.Seats
 		for j, e := range s.Expansions {
 			seats += e.Seats
@@ -490,8 +612,8 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 		if !ok {
 			return nil, bad(at(f, i, "school_id"), "unknown school %d", r.School)
 		}
-		if lo, hi := Grades(lv); r.Grade < lo || r.Grade > hi {
-			return nil, bad(at(f, i, "grade"), "grade %d is not a %s grade (%d–%d)", r.Grade, lv, lo, hi)
+		if lo, hi := pol.GradeSpan(lv); r.Grade < lo || r.Grade > hi {
+			return nil, bad(at(f, i, "grade"), "grade %s is not a %s grade (%s–%s)", GradeName(r.Grade), lv, GradeName(lo), GradeName(hi))
 		}
 		if r.Pupils < 0 {
 			return nil, bad(at(f, i, "pupils"), "negative pupils %d", r.Pupils)
@@ -500,7 +622,9 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 			return nil, bad(at(f, i, "year"), "year %d is not a past year of base year %d", r.Year, in.Year)
 		}
 	}
-	pol := in.Policy.withDefaults()
+	if _, err := in.closures(); err != nil {
+		return nil, err
+	}
 	for i, h := range in.Housing {
 		f := "housing"
 		if !known(h.Grid) {
@@ -542,10 +666,7 @@ func (in *Input) checkFrom(prev *Input, pidx *index) (*index, error) {
 			return nil, bad("policy.entry_ratio_factors."+c, "unknown catchment %q", c)
 		}
 	}
-	if err := pol.validate(); err != nil {
-		return nil, err
-	}
-	return &index{grid: gridIdx, popGrid: popGrid, birthGrid: birthGrid}, nil
+	return &index{grid: gridIdx, popGrid: popGrid, birthGrid: birthGrid, areas: areas}, nil
 }
 
 func (p Policy) validate() error {
@@ -585,6 +706,24 @@ func (p Policy) validate() error {
 			return bad("policy.entry_ratio_factors."+c, "%v outside 0–10", x)
 		}
 	}
+	for _, lv := range []string{Primary, Junior} {
+		if s, ok := p.Grades[lv]; ok && (s[0] < 0 || s[1] < s[0] || s[1] > 13) {
+			return bad("policy.grades."+lv, "span %d–%d: want 0 ≤ first ≤ last ≤ 13", s[0], s[1])
+		}
+	}
+	for lv := range p.Grades {
+		if lv != Primary && lv != Junior {
+			return bad("policy.grades."+lv, "level %q is not primary or junior", lv)
+		}
+	}
+	if _, pl := p.GradeSpan(Primary); true {
+		if jf, _ := p.GradeSpan(Junior); jf != pl+1 {
+			return bad("policy.grades", "junior must start the grade after primary ends (primary ends at %s, junior starts at %s)", GradeName(pl), GradeName(jf))
+		}
+	}
+	if !validMethod(p.Method) {
+		return bad("policy.method", "%q: want one of %v", p.Method, Methods())
+	}
 	t := p.Thresholds
 	if !(t.Yellow > 0 && t.Yellow <= t.Orange && t.Orange <= t.Red) || !finite(t.Red) {
 		return bad("policy.thresholds", "want 0 < yellow ≤ orange ≤ red, got %v/%v/%v", t.Yellow, t.Orange, t.Red)
@@ -594,3 +733,126 @@ func (p Policy) validate() error {
 
 // Name is the district's name for titles (empty unless set by FromDistrict).
 func (in *Input) Name() string { return in.District }
+
+// closure is a catchment whose last school closes in Year, its grids and
+// pupils going to catchment To ("" when no school names one).
+type closure struct {
+	Catchment, To string
+	Year          int
+	school        int // index in Schools of the school naming To (or closing last)
+}
+
+// closures lists the catchments all of whose schools close, checking the
+// reassignments: a school naming reassign_to must be its catchment's last
+// open school, and a catchment closed by the base year must name one.
+func (in *Input) closures() ([]closure, error) {
+	byCatch := map[string][]int{}
+	var order []string
+	for i, s := range in.Schools {
+		if _, ok := byCatch[s.Catchment]; !ok {
+			order = append(order, s.Catchment)
+		}
+		byCatch[s.Catchment] = append(byCatch[s.Catchment], i)
+	}
+	var out []closure
+	for _, c := range order {
+		ss := byCatch[c]
+		cl := closure{Catchment: c, school: -1}
+		open := -1
+		for _, i := range ss {
+			s := in.Schools[i]
+			if s.Closes == 0 {
+				open = i
+				continue
+			}
+			if s.Closes > cl.Year || (s.Closes == cl.Year && cl.To == "") {
+				cl.Year, cl.school = s.Closes, i
+				if s.ReassignTo != "" {
+					cl.To = s.ReassignTo
+				}
+			}
+		}
+		if open >= 0 {
+			for _, i := range ss {
+				if in.Schools[i].ReassignTo != "" {
+					return nil, bad(at("schools", i, "reassign_to"), "catchment %s keeps school %d open: only its last school's closure reassigns it", c, in.Schools[open].ID)
+				}
+			}
+			continue
+		}
+		if cl.school < 0 {
+			continue
+		}
+		if in.Schools[cl.school].ReassignTo == "" && cl.To == "" && cl.Year <= in.Year {
+			return nil, bad(at("schools", cl.school, "reassign_to"), "school %d closed in %d, by the base year %d: name the catchment its pupils went to", in.Schools[cl.school].ID, cl.Year, in.Year)
+		}
+		out = append(out, cl)
+	}
+	return out, nil
+}
+
+// resolveAreas looks up the area of each births row in rows, setting
+// birthGrid[i] to −1−k for the k-th distinct area, and returns the areas'
+// grid positions.
+func (in *Input) resolveAreas(rows []int, birthGrid []int32, gridIdx map[string]int) ([][]int, error) {
+	named := map[string][]string{}
+	for i, a := range in.Areas {
+		if a.Code == "" {
+			return nil, bad(at("areas", i, "code"), "missing code")
+		}
+		if _, dup := named[a.Code]; dup {
+			return nil, bad(at("areas", i, "code"), "area %s listed twice", a.Code)
+		}
+		for j, g := range a.Grids {
+			if _, ok := gridIdx[g]; !ok {
+				return nil, bad(at("areas", i, fmt.Sprintf("grids[%d]", j)), "unknown grid %q", g)
+			}
+		}
+		named[a.Code] = a.Grids
+	}
+	k := map[string]int{}
+	var areas [][]int
+	for _, i := range rows {
+		code := in.Births[i].Area
+		if n, ok := k[code]; ok {
+			birthGrid[i] = int32(-1 - n)
+			continue
+		}
+		var gs []int
+		if g, ok := gridIdx[code]; ok {
+			gs = []int{g}
+		} else if list, ok := named[code]; ok {
+			for _, g := range list {
+				gs = append(gs, gridIdx[g])
+			}
+		} else {
+			for gi, g := range in.Grids {
+				if g.Street == code {
+					gs = append(gs, gi)
+				}
+			}
+			if gs == nil {
+				for _, c := range in.Catchments {
+					if c.Code == code {
+						for _, g := range c.Grids {
+							gs = append(gs, gridIdx[g])
+						}
+						break
+					}
+				}
+			}
+			if gs == nil && code == DistrictArea {
+				for gi := range in.Grids {
+					gs = append(gs, gi)
+				}
+			}
+		}
+		if len(gs) == 0 {
+			return nil, bad(at("births", i, "area"), "unknown area %q: want a grid, an areas entry, a street, a catchment or %q", code, DistrictArea)
+		}
+		k[code] = len(areas)
+		birthGrid[i] = int32(-1 - len(areas))
+		areas = append(areas, gs)
+	}
+	return areas, nil
+}

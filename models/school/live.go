@@ -123,12 +123,18 @@ func CatalogInput(cat *layers.Catalog, d *data.District, pol Policy) func(contex
 // Run projects years ahead under the scenario id (the baseline when empty
 // or "baseline").
 func (l *Live) Run(ctx context.Context, id string, years int) (*Result, error) {
+	return l.RunWith(ctx, id, Options{Years: years})
+}
+
+// RunWith is Run with options (opt.Scenario is set from the scenario).
+func (l *Live) RunWith(ctx context.Context, id string, opt Options) (*Result, error) {
 	base, err := l.Input(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if id == "" || id == scenario.Baseline {
-		return Project(base, Options{Years: years, Scenario: scenario.Baseline})
+		opt.Scenario = scenario.Baseline
+		return Project(base, opt)
 	}
 	sc, err := l.svc.Get(ctx, Name, id)
 	if errors.Is(err, scenario.ErrNotFound) {
@@ -146,7 +152,8 @@ func (l *Live) Run(ctx context.Context, id string, years int) (*Result, error) {
 		}
 		return nil, err
 	}
-	return Project(in, Options{Years: years, Scenario: sc.Name})
+	opt.Scenario = sc.Name
+	return Project(in, opt)
 }
 
 // PutLayer puts the school_pressure layer of a scenario ("" or "baseline"

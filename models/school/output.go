@@ -30,26 +30,41 @@ func Filter(r *Result, level string) *Result {
 	return &out
 }
 
-// csvHeader is the header row of WriteCSV; grade columns are empty for the
-// grades a level does not have.
-var csvHeader = []string{"scenario", "kind", "code", "name", "level", "year", "demand", "housing", "seats", "gap", "pressure", "warning",
-	"grade_1", "grade_2", "grade_3", "grade_4", "grade_5", "grade_6", "grade_7", "grade_8", "grade_9"}
+// csvHeader is the header row of WriteCSV before the grade columns, one
+// per grade of the result's levels (grade_1 … grade_9 by default; grade_K
+// for kindergarten), empty for the grades a level does not have.
+var csvHeader = []string{"scenario", "kind", "code", "name", "level", "year", "demand", "housing", "seats", "gap", "pressure", "warning"}
 
 // WriteCSV writes one row per series and projected year: catchments, then
 // streets, then the district.
 func WriteCSV(w io.Writer, r *Result) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	lo, hi := 1, 9
+	for i, s := range append(append([]Series(nil), r.Catchments...), r.District...) {
+		if len(s.Points) == 0 {
+			continue
+		}
+		last := s.FirstGrade + len(s.Points[0].Grades) - 1
+		if i == 0 {
+			lo, hi = s.FirstGrade, last
+		}
+		lo, hi = min(lo, s.FirstGrade), max(hi, last)
+	}
+	head := append([]string(nil), csvHeader...)
+	for g := lo; g <= hi; g++ {
+		head = append(head, "grade_"+GradeName(g))
+	}
+	if err := cw.Write(head); err != nil {
 		return err
 	}
 	ff := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
-	row := make([]string, len(csvHeader))
+	row := make([]string, len(head))
 	for _, ss := range [][]Series{r.Catchments, r.Streets, r.District} {
 		for _, s := range ss {
 			for _, p := range s.Points {
 				row = append(row[:0], r.Scenario, s.Kind, s.Code, s.Name, s.Level, strconv.Itoa(p.Year),
 					ff(p.Demand), ff(p.Housing), strconv.Itoa(p.Seats), ff(p.Gap), strconv.FormatFloat(p.Pressure, 'f', 4, 64), p.Warning)
-				for g := 1; g <= 9; g++ {
+				for g := lo; g <= hi; g++ {
 					i := g - s.FirstGrade
 					if i >= 0 && i < len(p.Grades) {
 						row = append(row, ff(p.Grades[i]))

@@ -207,3 +207,46 @@ func TestCLI(t *testing.T) {
 		t.Errorf("negative seats: %d %q", code, errs)
 	}
 }
+
+// TestChartIntervals: points with an interval draw one shaded band from
+// the base year through every projected year, inside the chart.
+func TestChartIntervals(t *testing.T) {
+	iv := &Intervals{District: []Band{{Horizon: 1, Low: 0.95, High: 1.05}, {Horizon: 2, Low: 0.9, High: 1.1}}}
+	r, err := Project(three(), Options{Years: 4, Intervals: iv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Chart(&b, r.District[0], r.BaseYear, "District"); err != nil {
+		t.Fatal(err)
+	}
+	svg := b.String()
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	bands := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polygon" {
+			bands++
+			for _, a := range se.Attr {
+				if a.Name.Local == "points" && strings.Count(a.Value, ",") != 2*(1+4) {
+					t.Errorf("band points %q: want the base year and 4 projected years, up and back", a.Value)
+				}
+			}
+		}
+	}
+	if bands != 1 || !strings.Contains(svg, "80% interval") {
+		t.Errorf("%d bands\n%s", bands, svg)
+	}
+	b.Reset()
+	r, _ = Project(three(), Options{Years: 4})
+	_ = Chart(&b, r.District[0], r.BaseYear, "District")
+	if strings.Contains(b.String(), "<polygon") {
+		t.Error("a band without intervals")
+	}
+}

@@ -1,6 +1,7 @@
 package school
 
 import (
+	"fmt"
 	"sort"
 
 	"gonum.org/v1/gonum/floats"
@@ -19,11 +20,17 @@ type Options struct {
 	Years int
 	// Scenario labels the result (default "baseline").
 	Scenario string
+	// Intervals, when set, give catchment and district points a prediction
+	// interval (Point.Low, Point.High): demand × the band of the lead (see
+	// Calibrate).
+	Intervals *Intervals
 }
 
 // Result is a projection: series per catchment, street and district.
 type Result struct {
 	Scenario string `json:"scenario"`
+	// Method is the estimation method used (see Methods).
+	Method   string `json:"method"`
 	BaseYear int    `json:"base_year"`
 	Years    []int  `json:"years"`
 	// Catchments, Streets and District hold one series per unit and level.
@@ -72,6 +79,17 @@ type Point struct {
 	Gap      float64   `json:"gap"`
 	Pressure float64   `json:"pressure"`
 	Warning  string    `json:"warning"`
+	// Low and High bound the prediction interval of Demand (with
+	// Options.Intervals).
+	Low  float64 `json:"low,omitempty"`
+	High float64 `json:"high,omitempty"`
+}
+
+// band sets the point's interval from the bands of lead h.
+func (p *Point) band(bs []Band, h int) {
+	if b, ok := bandFor(bs, h, p.Demand); ok {
+		p.Low, p.High = b.Low*p.Demand, b.High*p.Demand
+	}
 }
 
 func (p *Point) finish(t Thresholds) {
@@ -95,13 +113,32 @@ func Project(in *Input, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return project(in, idx, opt), nil
+	return project(in, idx, opt)
+}
+
+// chooseMethod is in with MethodAuto replaced by the method a rolling
+// backtest chooses.
+func chooseMethod(in *Input) (*Input, error) {
+	r, err := RunRolling(in, RollingOptions{Methods: Candidates()})
+	if err != nil {
+		return nil, fmt.Errorf("method auto: %w", err)
+	}
+	out := *in
+	out.Policy = in.Policy.withDefaults()
+	out.Policy.Method = r.Chosen
+	return &out, nil
 }
 
 // project runs a checked input.
-func project(in *Input, idx *index, opt Options) *Result {
+func project(in *Input, idx *index, opt Options) (*Result, error) {
 	if opt.Scenario == "" {
 		opt.Scenario = "baseline"
+	}
+	if in.Policy.Method == MethodAuto {
+		var err error
+		if in, err = chooseMethod(in); err != nil {
+			return nil, err
+		}
 	}
 	return compile(in, idx).project(opt)
 }
@@ -123,6 +160,7 @@ type compiled struct {
 	births     []float64
 	flat       []float64
 	levels     []*level
+	intervals  *Intervals
 }
 
 type level struct {
@@ -133,14 +171,17 @@ type level struct {
 	idx         map[string]int
 	member      []int     // grid → catchment at the base year (−1: none)
 	moves       []move    // moves into this level's catchments, by year
+	transfers   []move    // catchment c's pupils go to catchment to in year (closures)
 	schools     [][]int   // catchment → school indices
 	y0, ny      int       // enrolment years y0 … base
 	enr         []float64 // (c*ny + y-y0)*ng + grade-first
 	has         []bool
 	weight      []float64 // grid → children of the level's ages
 	entry       []float64 // fitted ratios per catchment
+	entrySlope  []float64 // MethodDamped: the intake ratio's yearly trend
 	prog        [][]float64
 	pooled      []bool
+	needed      bool // the entry ratio is needed (primary: births recorded)
 	distEntry   float64
 	distProg    []float64
 	proj        [][]float64 // h → c*ng + g: cohort part (h = 0: base year)
@@ -151,7 +192,7 @@ type level struct {
 	streetShare [][][]share // h → catchment → its children's shares by street
 }
 
-type move struct{ g, c, year int }
+type move struct{ g, c, to, year int }
 
 type feed struct {
 	p     int
@@ -196,10 +237,11 @@ func compile(in *Input, idx *index) *compiled {
 		m.res[g*18+r.Age] += float64(r.Residents)
 		m.fl[g*18+r.Age] += float64(r.Floating)
 	}
-	m.compileBirths(idx)
+	cls, _ := in.closures() // checked by Validate
 	for _, name := range []string{Primary, Junior} {
-		m.levels = append(m.levels, m.compileLevel(name))
+		m.levels = append(m.levels, m.compileLevel(name, cls))
 	}
+	m.compileBirths(idx)
 	return m
 }
 
@@ -216,8 +258,16 @@ func (m *compiled) compileBirths(idx *index) {
 	}
 	m.nb = m.b1 - m.b0 + 1
 	m.births = make([]float64, m.nGrid*m.nb)
+	shares := m.areaShares(idx.areas)
 	for i, r := range in.Births {
-		m.births[int(idx.birthGrid[i])*m.nb+r.Year-m.b0] += float64(r.Births)
+		g := int(idx.birthGrid[i])
+		if g >= 0 {
+			m.births[g*m.nb+r.Year-m.b0] += float64(r.Births)
+			continue
+		}
+		for _, sh := range shares[-1-g] {
+			m.births[sh.street*m.nb+r.Year-m.b0] += sh.w * float64(r.Births)
+		}
 	}
 	m.flat = make([]float64, m.nGrid)
 	xs := make([]float64, 0, len(m.pol.HistoryWeights))
@@ -237,6 +287,52 @@ func (m *compiled) compileBirths(idx *index) {
 	}
 }
 
+// areaShares apportions each area's births to its grids (share.street
+// holds the grid): by children aged 0, else by the first-grade pupils of
+// the grid's primary catchment over its last three recorded years shared
+// by the catchment's grids in the area, else equally. See BirthRow.
+func (m *compiled) areaShares(areas [][]int) [][]share {
+	prim := m.levels[0]
+	entry := make([]float64, len(prim.codes))
+	for c := range prim.codes {
+		for y := m.base - 2; y <= m.base; y++ {
+			v, _ := prim.at(c, y, 0)
+			entry[c] += v
+		}
+	}
+	out := make([][]share, len(areas))
+	for k, gs := range areas {
+		w := make([]float64, len(gs))
+		tot := 0.0
+		for i, g := range gs {
+			w[i] = m.res[g*18] + m.fl[g*18]
+			tot += w[i]
+		}
+		if tot == 0 {
+			n := map[int]int{}
+			for _, g := range gs {
+				n[prim.member[g]]++
+			}
+			for i, g := range gs {
+				if c := prim.member[g]; c >= 0 {
+					w[i] = entry[c] / float64(n[c])
+					tot += w[i]
+				}
+			}
+		}
+		for i := range gs {
+			x := 1.0 / float64(len(gs))
+			if tot > 0 {
+				x = w[i] / tot
+			}
+			if x > 0 {
+				out[k] = append(out[k], share{street: gs[i], w: x})
+			}
+		}
+	}
+	return out
+}
+
 // birthsIn is grid g's births in year y: recorded, or the flat mean for
 // years after (or before) the records when project is true.
 func (m *compiled) birthsIn(g, y int, project bool) (float64, bool) {
@@ -249,38 +345,79 @@ func (m *compiled) birthsIn(g, y int, project bool) (float64, bool) {
 	return 0, false
 }
 
-// floatingAt is grid g's floating children of admission age in year y: the
+// floatingAt is grid g's floating children of the given age in year y: the
 // cohort that is that age in y, read from the population table.
-func (m *compiled) floatingAt(g, y int) float64 {
-	a := m.pol.AdmissionAge + m.popYear - y
+func (m *compiled) floatingAt(g, y, age int) float64 {
+	a := age + m.popYear - y
 	a = max(0, min(17, a))
 	return m.fl[g*18+a]
 }
 
-func (m *compiled) compileLevel(name string) *level {
+func (m *compiled) compileLevel(name string, cls []closure) *level {
 	in := m.in
 	l := &level{name: name, idx: map[string]int{}}
-	first, last := Grades(name)
+	first, last := m.pol.GradeSpan(name)
 	l.first, l.ng = first, last-first+1
 	l.member = make([]int, m.nGrid)
 	for i := range l.member {
 		l.member[i] = -1
 	}
+	// A catchment closed by the base year is merged into the one its pupils
+	// went to (following chains of closures).
+	merged := map[string]string{}
+	future := map[string]closure{}
+	for _, cl := range cls {
+		switch {
+		case cl.To == "":
+		case cl.Year <= m.base:
+			merged[cl.Catchment] = cl.To
+		default:
+			future[cl.Catchment] = cl
+		}
+	}
+	home := func(code string) string {
+		for range len(merged) + 1 {
+			to, ok := merged[code]
+			if !ok {
+				break
+			}
+			code = to
+		}
+		return code
+	}
+	for _, c := range in.Catchments {
+		if c.Level != name || merged[c.Code] != "" {
+			continue
+		}
+		l.idx[c.Code] = len(l.codes)
+		l.codes = append(l.codes, c.Code)
+		l.names = append(l.names, c.Name)
+	}
 	for _, c := range in.Catchments {
 		if c.Level != name {
 			continue
 		}
-		ci := len(l.codes)
-		l.idx[c.Code] = ci
-		l.codes = append(l.codes, c.Code)
-		l.names = append(l.names, c.Name)
+		ci := l.idx[home(c.Code)]
 		for _, g := range c.Grids {
 			l.member[m.gridIdx[g]] = ci
 		}
 	}
+	for _, c := range in.Catchments {
+		cl, ok := future[c.Code]
+		if c.Level != name || !ok {
+			continue
+		}
+		from, to := l.idx[c.Code], l.idx[home(cl.To)]
+		l.transfers = append(l.transfers, move{c: from, to: to, year: cl.Year})
+		for g, ci := range l.member {
+			if ci == from {
+				l.moves = append(l.moves, move{g: g, c: to, year: cl.Year})
+			}
+		}
+	}
 	nc := len(l.codes)
 	for _, mv := range in.Moves {
-		if c, ok := l.idx[mv.To]; ok {
+		if c, ok := l.idx[home(mv.To)]; ok {
 			l.moves = append(l.moves, move{g: m.gridIdx[mv.Grid], c: c, year: mv.Year})
 		}
 	}
@@ -291,7 +428,7 @@ func (m *compiled) compileLevel(name string) *level {
 		if s.Level != name {
 			continue
 		}
-		c := l.idx[s.Catchment]
+		c := l.idx[home(s.Catchment)]
 		l.schools[c] = append(l.schools[c], i)
 		schoolCatch[s.ID] = c
 	}
@@ -341,23 +478,28 @@ func (l *level) membership(y int) []int {
 	return mem
 }
 
-func (m *compiled) project(opt Options) *Result {
+func (m *compiled) project(opt Options) (*Result, error) {
 	H := opt.Years
-	res := &Result{Scenario: opt.Scenario, BaseYear: m.base}
+	res := &Result{Scenario: opt.Scenario, Method: m.pol.method(), BaseYear: m.base}
 	for h := 1; h <= H; h++ {
 		res.Years = append(res.Years, m.base+h)
 	}
+	m.intervals = opt.Intervals
 	prim, jun := m.levels[0], m.levels[1]
 	for _, l := range m.levels {
 		m.prepare(l, H)
 	}
-	m.fitPrimary(prim)
-	m.fitJunior(jun, prim)
+	if err := m.fitPrimary(prim); err != nil {
+		return nil, err
+	}
+	if err := m.fitJunior(jun, prim); err != nil {
+		return nil, err
+	}
 	m.projectPrimary(prim, H)
 	m.projectJunior(jun, prim, H)
 	for _, l := range m.levels {
 		m.projectHousing(l, H)
 		m.series(l, H, res)
 	}
-	return res
+	return res, nil
 }

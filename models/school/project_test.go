@@ -143,10 +143,12 @@ func TestBirthToIntakeByHand(t *testing.T) {
 	in.Policy.FloatingRate = 0.5
 	in.Policy.HistoryWeights = []float64{1, 1}
 	for y, b := range map[int]int{2017: 100, 2018: 96, 2019: 110, 2020: 120} {
-		in.Births = append(in.Births, BirthRow{"G1", y, b - 40}, BirthRow{"G2", y, 40})
+		in.Births = append(in.Births, BirthRow{Grid: "G1", Year: y, Births: b - 40}, BirthRow{Grid: "G2", Year: y, Births: 40})
 	}
 	in.Population = []AgeRow{{"G1", 7, 50, 10}, {"G2", 6, 30, 8}, {"G1", 5, 20, 2}, {"G2", 5, 20, 10}, {"G1", 4, 9, 6}}
-	in.Enrolment = append(enrol(1, 2023, 1, 90), enrol(1, 2024, 1, 100)...)
+	// Grades 2–9 all 90: every progression ratio is 1.
+	in.Enrolment = append(enrol(1, 2023, 1, 90, 90, 90, 90, 90, 90), enrol(1, 2024, 1, 100, 90, 90, 90, 90, 90)...)
+	in.Enrolment = append(in.Enrolment, append(enrol(2, 2023, 7, 90, 90, 90), enrol(2, 2024, 7, 90, 90, 90)...)...)
 	r, err := Project(in, Options{Years: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +158,7 @@ func TestBirthToIntakeByHand(t *testing.T) {
 	for h, want := range []float64{107.75, 114, 106.375} {
 		near(t, "grade 1", p.Points[h].Grades[0], want)
 	}
-	// grade 2 in 2026 = p2 × grade 1 in 2025; no grade-2 history anywhere, so
-	// the ratio falls back to 1.
+	// grade 2 in 2026 = p2 × grade 1 in 2025 = 1 × 107.75.
 	near(t, "grade 2", p.Points[1].Grades[1], 107.75)
 }
 
@@ -211,7 +212,7 @@ func conserving() *Input {
 	births := map[int]int{}
 	for y := 2000; y <= 2024; y++ {
 		births[y] = 100 + 7*(y-2000) + (y%3)*5
-		in.Births = append(in.Births, BirthRow{"G1", y, births[y]})
+		in.Births = append(in.Births, BirthRow{Grid: "G1", Year: y, Births: births[y]})
 	}
 	for y := 2019; y <= 2024; y++ {
 		for g := 1; g <= 9; g++ {
@@ -316,7 +317,7 @@ func TestStreetsAndDistrictAddUp(t *testing.T) {
 	in.Policy.Yields = DefaultPolicy().Yields
 	for y := 2019; y <= 2024; y++ {
 		in.Enrolment = append(in.Enrolment, enrol(3, y, 1, 50, 50, 50, 50, 50, 50)...)
-		in.Births = append(in.Births, BirthRow{"G2", y - 6, 25}, BirthRow{"G3", y - 6, 25})
+		in.Births = append(in.Births, BirthRow{Grid: "G2", Year: y - 6, Births: 25}, BirthRow{Grid: "G3", Year: y - 6, Births: 25})
 	}
 	r, err := Project(in, Options{Years: 10})
 	if err != nil {

@@ -14,8 +14,10 @@ func (m *compiled) series(l *level, H int, res *Result) {
 		distHist[yi] = Point{Year: l.y0 + yi, Grades: make([]float64, ng)}
 	}
 	for c := range nc {
-		s := Series{Kind: "catchment", Code: l.codes[c], Name: l.names[c], Level: l.name, FirstGrade: l.first,
-			Ratios: &Ratios{Entry: l.entry[c], Progression: l.prog[c], Pooled: l.pooled[c]}}
+		s := Series{Kind: "catchment", Code: l.codes[c], Name: l.names[c], Level: l.name, FirstGrade: l.first}
+		if l.entry != nil {
+			s.Ratios = &Ratios{Entry: l.entry[c], Progression: l.prog[c], Pooled: l.pooled[c]}
+		}
 		for yi := range l.ny {
 			p := Point{Year: l.y0 + yi, Grades: make([]float64, ng), Seats: l.seatsAt[0][c]}
 			any := false
@@ -38,6 +40,9 @@ func (m *compiled) series(l *level, H int, res *Result) {
 				p.Housing += hv
 			}
 			p.finish(t)
+			if m.intervals != nil {
+				p.band(m.intervals.Catchment, h)
+			}
 			s.Points = append(s.Points, p)
 		}
 		res.Catchments = append(res.Catchments, s)
@@ -117,6 +122,9 @@ func (m *compiled) series(l *level, H int, res *Result) {
 			}
 		}
 		dp.finish(t)
+		if m.intervals != nil {
+			dp.band(m.intervals.District, h)
+		}
 		dist.Points = append(dist.Points, dp)
 	}
 	res.Streets = append(res.Streets, streets...)
