@@ -6,6 +6,7 @@ package spatial
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -62,10 +63,18 @@ func NewLocator(c *layers.Catalog) (*Locator, error) {
 		})
 		if name == layers.Grids {
 			l.grids = s
-			l.cells = newCellIndex(s, 384)
+			l.cells = newCellIndex(s, cellsPerSide(s.Len()))
 		}
 	}
 	return l, nil
+}
+
+// cellsPerSide is the grid raster's resolution: 384 a side for a
+// district's ~1,500 grids, growing with the square root of the count so
+// that a city's raster cells stay as small as a district's (most lookups
+// then land in a cell inside one grid).
+func cellsPerSide(grids int) int {
+	return min(2048, int(384*math.Sqrt(max(1, float64(grids)/1547))))
 }
 
 // current reports whether l was built from c's present admin snapshots.

@@ -26,6 +26,7 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	db := fs.String("db", envOr("ONEMAP_DB", ""), "PostGIS URL (ONEMAP_DB)")
 	seed := fs.Int64("seed", demo.DefaultSeed, "demo district seed")
+	cc := cityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,15 +34,22 @@ func load(ctx context.Context, args []string, stdout io.Writer) error {
 		return usagef("--db URL (or ONEMAP_DB) is required")
 	}
 	start := time.Now()
-	d := demo.Generate(demo.Options{Seed: *seed})
-	if err := postgis.Load(ctx, *db, d); err != nil {
+	d, err := cc.generate(*seed, stdout)
+	if err != nil {
+		return err
+	}
+	var progress postgis.Progress
+	if cc.city {
+		progress = copyProgress(stdout)
+	}
+	if err := postgis.LoadProgress(ctx, *db, d, progress); err != nil {
 		return err
 	}
 	n := 0
 	for _, fs := range d.Layers {
 		n += len(fs)
 	}
-	fmt.Fprintf(stdout, "loaded the demo district: %d layers, %d features, in %.1f s\n", len(d.Layers), n, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "loaded %s: %d layers, %d features, in %.1f s\n", d.NameEN, len(d.Layers), n, time.Since(start).Seconds())
 	return nil
 }
 
@@ -89,7 +97,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // bench runs the side-by-side benchmarks.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("usage: onemap bench tiles|http|dispatch|siting [flags]")
+		return usagef("usage: onemap bench tiles|http|dispatch|siting|city|replicas [flags]")
 	}
 	switch args[0] {
 	case "tiles":
@@ -98,6 +106,10 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return benchHTTP(ctx, args[1:], stdout, stderr)
 	case "dispatch":
 		return benchDispatch(ctx, args[1:], stdout, stderr)
+	case "city":
+		return benchCity(ctx, args[1:], stdout, stderr)
+	case "replicas":
+		return benchReplicas(ctx, args[1:], stdout, stderr)
 	case "siting":
 		fs := flag.NewFlagSet("bench siting", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -108,7 +120,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return siting.Bench(ctx, *dir, *budget, stdout)
 	}
-	return usagef("unknown benchmark %q: tiles, http, dispatch or siting", args[0])
+	return usagef("unknown benchmark %q: tiles, http, dispatch, siting, city or replicas", args[0])
 }
 
 // benchTiles renders the same tiles with onemap and PostGIS ST_AsMVT.

@@ -19,6 +19,7 @@ func gen(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	seed := fs.Int64("seed", demo.DefaultSeed, "generator seed (same seed, same bytes)")
 	out := fs.String("out", "", "directory to write into (required)")
+	cc := cityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -28,7 +29,10 @@ func gen(args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	d := demo.Generate(demo.Options{Seed: *seed})
+	d, err := cc.generate(*seed, stdout)
+	if err != nil {
+		return err
+	}
 	names := make([]string, 0, len(d.Layers))
 	for n := range d.Layers {
 		names = append(names, n)

@@ -4,8 +4,8 @@
 //	onemap init --db URL                                          create onemap's own tables (serve only reads)
 //	onemap load --db URL                                          write the demo district into PostGIS
 //	onemap import osm FILE.osm.pbf [--db URL]                     import an OSM extract
-//	onemap gen [--seed N] --out DIR                               write the demo district as GeoJSON
-//	onemap bench tiles|http|dispatch|siting ...                   side-by-side benchmarks with peers
+//	onemap gen [--seed N] [--city] --out DIR                      write the demo district (or city) as GeoJSON
+//	onemap bench tiles|http|dispatch|siting|city|replicas ...   side-by-side benchmarks with peers
 //	onemap model school|demand ...                                run the school-place or demand model
 package main
 
@@ -26,10 +26,10 @@ const usage = `onemap — the district's one-map spatial server
 usage:
   onemap serve [flags]            serve tiles, features, the page and models (demo district by default)
   onemap init --db URL            create onemap's own tables in PostGIS (serve --db never writes)
-  onemap load --db URL            write the demo district into PostGIS (schema, then COPY)
+  onemap load --db URL [--city]   write the demo district (or a 10-district city) into PostGIS (schema, then COPY)
   onemap import osm FILE [--db URL]  read an OSM extract (roads, facilities)
-  onemap gen --out DIR            write the demo district as GeoJSON files
-  onemap bench tiles|http|dispatch|siting [flags]  benchmarks side by side with PostGIS/pg_tileserv/pgRouting/OR-Library
+  onemap gen [--city] --out DIR   write the demo district (or city) as GeoJSON files
+  onemap bench tiles|http|dispatch|siting|city|replicas [flags]  benchmarks side by side with PostGIS/pg_tileserv/pgRouting/OR-Library
   onemap model school|demand [flags]  school-place projection and backtest; resource demand by standard
 
 Run "onemap COMMAND -h" for a command's flags.

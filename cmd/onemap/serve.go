@@ -27,6 +27,7 @@ import (
 type serveConfig struct {
 	addr, db, osm, tokens, basemap string
 	config, schemas                string
+	dbPrimary                      string // writes and change capture, when db is a standby
 	logLevel, logFormat            string
 	seed                           int64
 }
@@ -35,6 +36,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	c := &serveConfig{}
 	fs.StringVar(&c.addr, "addr", envOr("ONEMAP_ADDR", "127.0.0.1:8080"), "listen address (ONEMAP_ADDR)")
 	fs.StringVar(&c.db, "db", envOr("ONEMAP_DB", ""), "PostGIS URL to serve from and follow live (ONEMAP_DB); empty serves the embedded demo district")
+	fs.StringVar(&c.dbPrimary, "db-primary", envOr("ONEMAP_DB_PRIMARY", ""), "with --db a streaming standby: the primary's URL, for writes, migrations and change capture (LISTEN/NOTIFY runs on the primary only) (ONEMAP_DB_PRIMARY)")
 	fs.StringVar(&c.osm, "osm", envOr("ONEMAP_OSM", ""), "serve an OSM extract (.osm.pbf) directly (ONEMAP_OSM)")
 	fs.StringVar(&c.config, "config", envOr("ONEMAP_CONFIG", ""), "onemap.toml naming the layers, their columns and roles, for --db (ONEMAP_CONFIG); see README")
 	fs.StringVar(&c.schemas, "schemas", envOr("ONEMAP_SCHEMAS", ""), "schemas whose tables --db publishes, comma-separated; * for all (ONEMAP_SCHEMAS); default the search path")
@@ -61,6 +63,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if cfg.config != "" && cfg.db == "" {
 		return usagef("--config describes the tables of a database: give --db too")
+	}
+	if cfg.dbPrimary != "" && cfg.db == "" {
+		return usagef("--db-primary needs --db (the standby to read from)")
 	}
 	log, err := newLogger(stderr, cfg.logLevel, cfg.logFormat)
 	if err != nil {

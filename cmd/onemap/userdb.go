@@ -26,11 +26,21 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*data.District, error) {
+	// primary takes the writes, the LISTEN and the re-reads of changes;
+	// pool (a standby when --db-primary is given) the start-up reads.
+	primary, err := openPrimary(ctx, pool, cfg.dbPrimary, log)
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	st, err := postgis.Inspect(ctx, pool)
+	fail := func(err error) (*data.District, error) {
+		if primary != pool {
+			primary.Close()
+		}
+		pool.Close()
+		return nil, err
+	}
+	st, err := postgis.Inspect(ctx, primary)
 	if err != nil {
 		return fail(err)
 	}
@@ -105,13 +115,13 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 
 	editor := layers.Editor(readOnly{})
 	interval, _ := file.PollInterval()
-	poller := postgis.NewPoller(pool, a.catalog, published, interval, file.PollRows(), log)
+	poller := postgis.NewPoller(primary, a.catalog, published, interval, file.PollRows(), log)
 	sctx, cancel := context.WithCancel(ctx)
 	var waits []chan struct{}
 	if st.Initialised() && st.Triggers {
-		sync := postgis.NewSync(pool, a.catalog, log)
+		sync := postgis.NewSync(primary, a.catalog, log)
 		a.sync = sync
-		editor = postgis.NewEditor(pool, a.catalog, sync)
+		editor = postgis.NewEditor(primary, a.catalog, sync)
 		done := make(chan struct{})
 		waits = append(waits, done)
 		go func() {
@@ -134,7 +144,7 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 		}
 	}
 	if st.Initialised() && st.Writable {
-		a.pool = pool // scenarios are kept in onemap's scenarios table
+		a.pool = primary // scenarios are kept in onemap's scenarios table
 	} else {
 		log.Info("scenarios kept in memory: the database has no writable onemap scenarios table (onemap init --db URL creates it)")
 	}
@@ -142,6 +152,9 @@ func openUserDB(ctx context.Context, cfg *serveConfig, file *config.File, a *app
 		cancel()
 		for _, w := range waits {
 			<-w
+		}
+		if primary != pool {
+			primary.Close()
 		}
 		pool.Close()
 	})

@@ -108,7 +108,7 @@ func (g *gen) admin() {
 	names := newNamer(g.rng(3))
 	for i := range g.streets {
 		u := &g.streets[i]
-		u.code = fmt.Sprintf("%s%03d", districtCode, i+1)
+		u.code = fmt.Sprintf("%s%03d", g.sz.code, i+1)
 		sn := streetName(i)
 		u.name, u.nameEN = sn[0]+"街道", sn[1]+" Subdistrict"
 	}
@@ -140,8 +140,8 @@ func (g *gen) admin() {
 			fw[i] += g.flo[c]
 		}
 	}
-	res := apportion(1_548_000+r.IntN(8000), rw, 0, nil)
-	flo := apportion(612_000+r.IntN(30000), fw, 0, nil)
+	res := apportion(g.sz.residents+r.IntN(8000), rw, 0, nil)
+	flo := apportion(g.sz.floating+r.IntN(30000), fw, 0, nil)
 	for i := range g.grids {
 		g.grids[i].res, g.grids[i].flo = res[i], flo[i]
 		p := g.grids[i].parent
@@ -593,10 +593,10 @@ func (g *gen) adminFeatures() {
 		dflo += s.flo
 	}
 	g.layers[layers.Districts] = []layers.Feature{{
-		ID:       mustInt(districtCode),
+		ID:       mustInt(g.sz.code),
 		Geometry: dgeom,
 		Properties: map[string]any{
-			"code": districtCode, "name": "福田示范区", "name_en": "Futian Demo District", "level": "district",
+			"code": g.sz.code, "name": g.sz.name, "name_en": g.sz.nameEN, "level": "district",
 			"residents": int64(dres), "floating": int64(dflo), "area_km2": round(geo.Area(dgeom)/1e6, 6),
 		},
 	}}
@@ -606,7 +606,7 @@ func (g *gen) adminFeatures() {
 		for i := range us {
 			u := &us[i]
 			u.geom = geoms[i]
-			pc := districtCode
+			pc := g.sz.code
 			if parents != nil {
 				pc = parents[u.parent].code
 			}

@@ -104,7 +104,7 @@ func (g *gen) buildings() {
 			}
 			set := hw + 4
 			for s := ma + r.Float64()*4; ; {
-				w := p.w[0] + r.Float64()*(p.w[1]-p.w[0])
+				w := (p.w[0] + r.Float64()*(p.w[1]-p.w[0])) * g.sz.frontage
 				if s+w > L-mb {
 					break
 				}
@@ -131,7 +131,7 @@ func (g *gen) buildings() {
 					bl.area = w * d
 					g.blds = append(g.blds, bl)
 				}
-				s += w + p.gap[0] + r.Float64()*(p.gap[1]-p.gap[0])
+				s += w + p.gap[0]*g.sz.frontage + r.Float64()*(p.gap[1]-p.gap[0])*g.sz.frontage
 			}
 		}
 	}

@@ -41,7 +41,12 @@ func Generate(opt Options) *data.District {
 	if opt.Seed == 0 {
 		opt.Seed = DefaultSeed
 	}
-	g := &gen{opt: opt, layers: map[string][]layers.Feature{}}
+	return generate(opt, futian())
+}
+
+// generate builds one district of the given size and codes.
+func generate(opt Options, sz size) *data.District {
+	g := &gen{opt: opt, sz: sz, layers: map[string][]layers.Feature{}}
 	g.land()
 	g.roads()
 	g.admin()
@@ -50,8 +55,8 @@ func Generate(opt Options) *data.District {
 	g.facilities()
 	g.adminFeatures()
 	return &data.District{
-		Name:       "福田示范区",
-		NameEN:     "Futian Demo District",
+		Name:       sz.name,
+		NameEN:     sz.nameEN,
 		Synthetic:  true,
 		Year:       demoYear,
 		Layers:     g.layers,
@@ -67,6 +72,7 @@ func Generate(opt Options) *data.District {
 // gen holds the generator's working state. It lives for one Generate call.
 type gen struct {
 	opt    Options
+	sz     size
 	layers map[string][]layers.Feature
 
 	// land, per cell (index iy*nx+ix)
@@ -104,6 +110,21 @@ type gen struct {
 	seats       []int // per school (primary then junior)
 	schoolNames []string
 	nodeNames   []string // per road node, built on first use
+}
+
+// size is what a district is called and how many people, cameras and
+// buildings it holds; futian() is the demo district's.
+type size struct {
+	code, name, nameEN  string
+	residents, floating int     // base totals (a seeded few thousand are added)
+	cameras             int     // camera channels
+	frontage            float64 // scale of building frontages and gaps (1: the demo's)
+}
+
+// futian is the demo district's size.
+func futian() size {
+	return size{code: districtCode, name: "福田示范区", nameEN: "Futian Demo District",
+		residents: 1_548_000, floating: 612_000, cameras: 3000, frontage: 1}
 }
 
 // rng returns an independent deterministic stream for one part of the

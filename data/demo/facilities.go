@@ -269,7 +269,7 @@ func (g *gen) cameras(r *rand.Rand) {
 			w = append(w, (1+2*float64(cls))*(0.3+g.nodePeople(n)))
 		}
 	}
-	const total = 3000
+	total := g.sz.cameras
 	var fs []layers.Feature
 	add := func(x, y float64, kind, name string) {
 		if g.gridAtXY(x, y) < 0 || len(fs) >= total {
@@ -277,7 +277,7 @@ func (g *gen) cameras(r *rand.Rand) {
 		}
 		id := int64(len(fs) + 1)
 		fs = append(fs, g.point(id, x, y, map[string]any{
-			"name": name, "kind": kind, "channel": fmt.Sprintf("44030400001320%06d", id),
+			"name": name, "kind": kind, "channel": fmt.Sprintf("%s00001320%06d", g.sz.code, id),
 		}))
 	}
 	sm := newSampler(w)

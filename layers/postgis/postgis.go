@@ -58,10 +58,15 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // Load connects to url, migrates, and replaces the tables' content with d:
 // the whole of `onemap load --db URL`.
 func Load(ctx context.Context, url string, d *data.District) error {
+	return LoadProgress(ctx, url, d, nil)
+}
+
+// LoadProgress is Load telling progress how the COPY advances.
+func LoadProgress(ctx context.Context, url string, d *data.District, progress Progress) error {
 	pool, err := Connect(ctx, url)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	return Write(ctx, pool, d)
+	return WriteProgress(ctx, pool, d, progress)
 }

@@ -27,6 +27,15 @@ func nonSpatial() []string {
 // notifications are silenced for the load; listeners get one "reload" per
 // layer table when it commits.
 func Write(ctx context.Context, pool *pgxpool.Pool, d *data.District) error {
+	return WriteProgress(ctx, pool, d, nil)
+}
+
+// Progress is told, while a table is copied, how many of its rows are in.
+type Progress func(table string, rows, total int)
+
+// WriteProgress is Write telling progress (if not nil) how each table's
+// COPY advances.
+func WriteProgress(ctx context.Context, pool *pgxpool.Pool, d *data.District, progress Progress) error {
 	schemas := layers.SourceSchemas(layers.OwnerPostGIS, d.Synthetic)
 	known := make(map[string]bool, len(schemas))
 	tables := nonSpatial()
@@ -64,11 +73,11 @@ func Write(ctx context.Context, pool *pgxpool.Pool, d *data.District) error {
 		return fmt.Errorf("postgis: write: truncate: %w", err)
 	}
 	for _, s := range schemas {
-		if err := copyLayer(ctx, tx, s, d.Layers[s.Name]); err != nil {
+		if err := copyLayer(ctx, tx, s, d.Layers[s.Name], progress); err != nil {
 			return err
 		}
 	}
-	if err := copyTables(ctx, tx, d); err != nil {
+	if err := copyTables(ctx, tx, d, progress); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, "INSERT INTO onemap_district (name, name_en, synthetic, year) VALUES ($1, $2, $3, $4)",
@@ -94,7 +103,7 @@ func Write(ctx context.Context, pool *pgxpool.Pool, d *data.District) error {
 }
 
 // copyLayer COPYs a layer's features into its table.
-func copyLayer(ctx context.Context, tx pgx.Tx, s layers.Schema, fs []layers.Feature) error {
+func copyLayer(ctx context.Context, tx pgx.Tx, s layers.Schema, fs []layers.Feature, progress Progress) error {
 	cols := make([]string, 0, 2+len(s.Fields))
 	cols = append(cols, "id", "geom")
 	for _, f := range s.Fields {
@@ -103,6 +112,9 @@ func copyLayer(ctx context.Context, tx pgx.Tx, s layers.Schema, fs []layers.Feat
 	row := make([]any, len(cols)) // reused: COPY encodes each row before asking for the next
 	src := pgx.CopyFromSlice(len(fs), func(i int) ([]any, error) {
 		f := &fs[i]
+		if progress != nil && (i%50_000 == 0 || i == len(fs)-1) {
+			progress(s.Name, i+1, len(fs))
+		}
 		if err := rowValues(row, s, f); err != nil {
 			return nil, fmt.Errorf("feature %d: %w", f.ID, err)
 		}
@@ -199,7 +211,7 @@ func columnValue(v any, t layers.FieldType) (any, error) {
 }
 
 // copyTables COPYs the district's non-spatial tables.
-func copyTables(ctx context.Context, tx pgx.Tx, d *data.District) error {
+func copyTables(ctx context.Context, tx pgx.Tx, d *data.District, progress Progress) error {
 	type table struct {
 		name string
 		cols []string
@@ -236,8 +248,12 @@ func copyTables(ctx context.Context, tx pgx.Tx, d *data.District) error {
 		})},
 	}
 	for _, t := range ts {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, t.src); err != nil {
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, t.src)
+		if err != nil {
 			return fmt.Errorf("postgis: write %s: %w", t.name, err)
+		}
+		if progress != nil {
+			progress(t.name, int(n), int(n))
 		}
 	}
 	return nil

@@ -73,8 +73,9 @@ func (d *Desk) Coverage(minutes float64) Coverage {
 		cs = circles(v, minutes, d.cfg.Cell)
 	}
 	cov := Coverage{Minutes: minutes, Stations: len(cs)}
+	idx := newCircleIndex(cs)
 	inside := func(p orb.Point) bool {
-		for i := range cs {
+		for _, i := range idx.at(p) {
 			if cs[i].poly.contains(p) {
 				return true
 			}
@@ -131,6 +132,69 @@ func (d *Desk) Coverage(minutes float64) Coverage {
 	}
 	cov.Worst = grids[:min(WorstN, len(grids))]
 	return cov
+}
+
+// circleIndex files circles by the cells of a uniform grid their bounds
+// touch, so that a point is tested only against the circles near it (a
+// city has hundreds of stations, and coverage tests every building).
+type circleIndex struct {
+	b      orb.Bound
+	cw, ch float64
+	nx, ny int
+	cells  [][]int32
+}
+
+func newCircleIndex(cs []Circle) *circleIndex {
+	ci := &circleIndex{}
+	first := true
+	for i := range cs {
+		if cs[i].poly == nil {
+			continue
+		}
+		if first {
+			ci.b, first = cs[i].poly.bound, false
+		} else {
+			ci.b = ci.b.Union(cs[i].poly.bound)
+		}
+	}
+	if first {
+		return ci
+	}
+	// about four cells per circle, at most 512 a side
+	side := max(1, min(512, int(math.Ceil(math.Sqrt(4*float64(len(cs)))))))
+	ci.nx, ci.ny = side, side
+	ci.cw = max((ci.b.Max[0]-ci.b.Min[0])/float64(side), 1e-12)
+	ci.ch = max((ci.b.Max[1]-ci.b.Min[1])/float64(side), 1e-12)
+	ci.cells = make([][]int32, side*side)
+	for i := range cs {
+		if cs[i].poly == nil {
+			continue
+		}
+		pb := cs[i].poly.bound
+		x0, y0 := ci.cell(pb.Min)
+		x1, y1 := ci.cell(pb.Max)
+		for y := y0; y <= y1; y++ {
+			for x := x0; x <= x1; x++ {
+				ci.cells[y*ci.nx+x] = append(ci.cells[y*ci.nx+x], int32(i))
+			}
+		}
+	}
+	return ci
+}
+
+func (ci *circleIndex) cell(p orb.Point) (int, int) {
+	x := int((p[0] - ci.b.Min[0]) / ci.cw)
+	y := int((p[1] - ci.b.Min[1]) / ci.ch)
+	return max(0, min(ci.nx-1, x)), max(0, min(ci.ny-1, y))
+}
+
+// at is the circles whose bounds may hold p.
+func (ci *circleIndex) at(p orb.Point) []int32 {
+	if ci.cells == nil || !ci.b.Contains(p) {
+		return nil
+	}
+	x, y := ci.cell(p)
+	return ci.cells[y*ci.nx+x]
 }
 
 // bandPolygon answers point-in-polygon quickly: the ring edges are filed

@@ -189,8 +189,16 @@ type rawEdge struct {
 // ways or via node are not in the network are ignored.
 func Build(ways []Way, restrictions []Restriction) (*Graph, error) {
 	g := &Graph{roadSegs: map[int64][]int32{}}
-	index := map[int64]int32{}
-	var raw []rawEdge
+	// Sized up front: a city's million vertices would otherwise be copied
+	// over and over as the slices and the index grow.
+	nv := 0
+	for _, w := range ways {
+		nv += len(w.Coords)
+	}
+	index := make(map[int64]int32, nv)
+	g.Coords, g.Key = make([]orb.Point, 0, nv), make([]int64, 0, nv)
+	g.segA, g.segB, g.segRoad = make([]int32, 0, nv), make([]int32, 0, nv), make([]int64, 0, nv)
+	raw := make([]rawEdge, 0, 2*nv)
 	for _, w := range ways {
 		if len(w.Coords) < 2 || len(w.Keys) != len(w.Coords) || (!w.Forward && !w.Backward) || w.SpeedKmh <= 0 {
 			continue
